@@ -1,0 +1,76 @@
+import { createRequire, register } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register as registerTsxCjs } from 'tsx/cjs/api';
+import { register as registerTsxEsm } from 'tsx/esm/api';
+import { installRuntime } from '../scheduler/runtime.js';
+import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
+import { rewriteAwaits } from './rewrite.js';
+import { inlineSourceMapper } from './source-map.js';
+
+export interface InstrumentOptions {
+  /** Globs (relative to cwd), or package names whose files under node_modules are instrumented too. */
+  include?: readonly string[];
+  /** Globs of files to leave native. */
+  exclude?: readonly string[];
+  /** Base directory for the globs; default process.cwd(). */
+  cwd?: string;
+}
+
+export class InstrumentationError extends Error {
+  readonly code = 'RACECHECK_INSTRUMENTATION';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InstrumentationError';
+  }
+}
+
+const SELF_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let installed: string | undefined;
+
+/**
+ * Installs, once per thread: the runtime that rewritten awaits call (and virtual time), racecheck's module
+ * hook, tsx to load TypeScript, and a CommonJS compile hook. Modules imported afterwards that match the
+ * include/exclude rules get their awaits rewritten. The rules cannot change once installed.
+ */
+export function installInstrumentation(options: InstrumentOptions = {}): void {
+  const config: InstrumentConfig = {
+    cwd: path.resolve(options.cwd ?? process.cwd()),
+    selfRoot: SELF_ROOT,
+    include: [...(options.include ?? [])],
+    exclude: [...(options.exclude ?? [])],
+  };
+  const key = JSON.stringify(config);
+  if (installed !== undefined) {
+    if (installed !== key) throw new InstrumentationError('instrumentation is already installed in this thread with other include/exclude rules');
+    return;
+  }
+  installed = key;
+  installRuntime();
+  // Hooks chain last-in first-out: registered before tsx, this hook runs after tsx's load asked for the
+  // source, so it rewrites the TypeScript as written and tsx compiles the result.
+  register(new URL('./hooks.js', import.meta.url), { data: config });
+  registerTsxEsm();
+  registerTsxCjs();
+  hookCommonJs(createInstrumentMatcher(config));
+}
+
+type Compile = (this: unknown, content: string, filename: string) => unknown;
+
+/**
+ * CommonJS modules never reach the ESM load hook; tsx compiles them (TypeScript in a package that is not
+ * "type": "module") right before `_compile`. Rewriting there and mapping sites back through tsx's inline
+ * source map keeps the lines exact; columns are as precise as that map.
+ */
+function hookCommonJs(instrumented: (file: string) => boolean): void {
+  const Module = createRequire(import.meta.url)('node:module') as { prototype: { _compile: Compile } };
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (this: unknown, content: string, filename: string) {
+    if (instrumented(filename)) {
+      const mapPosition = inlineSourceMapper(content, filename);
+      const url = pathToFileURL(filename).href;
+      content = rewriteAwaits(content, filename, { url, sourceType: 'commonjs', lang: mapPosition ? 'js' : undefined, mapPosition }).code;
+    }
+    return compile.call(this, content, filename);
+  };
+}

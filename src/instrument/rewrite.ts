@@ -1,0 +1,142 @@
+import MagicString from 'magic-string';
+import { parseSync, Visitor } from 'oxc-parser';
+import type { Program } from 'oxc-parser';
+
+/** One instrumented await, as the rewritten module registers it: 1-based line and column, and the source line's text. */
+export type SiteRow = [line: number, column: number, text: string];
+
+export interface RewriteResult {
+  /** The rewritten source; identical to the input when `sites` is empty. */
+  readonly code: string;
+  readonly sites: readonly SiteRow[];
+}
+
+export interface RewriteOptions {
+  /** Reported in sites and errors; usually a file: URL. */
+  readonly url: string;
+  readonly sourceType: 'module' | 'commonjs';
+  /** The parser's language; default from the file name's extension. */
+  readonly lang?: 'js' | 'jsx' | 'ts' | 'tsx' | undefined;
+  /**
+   * Maps a position in `source` (1-based line, 1-based column) to the position users wrote, when `source`
+   * is compiled output with a source map. Returns the original line's text too.
+   */
+  readonly mapPosition?: ((line: number, column: number) => SiteRow | null) | undefined;
+}
+
+/** The names the rewritten code uses; `RUNTIME_GLOBAL` is installed by the scheduler runtime. */
+export const RUNTIME_GLOBAL = '__racecheck$';
+const RT = '__rc$';
+const SITES = '__rcS$';
+
+export class InstrumentSyntaxError extends Error {
+  readonly code = 'RACECHECK_SYNTAX';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}:${column}: ${reason}`);
+    this.name = 'SyntaxError';
+  }
+}
+
+/** Picks the parser's language from a file name's extension. */
+export function languageOf(filename: string): 'js' | 'jsx' | 'ts' | 'tsx' {
+  if (/\.[mc]?tsx?$/.test(filename)) return filename.endsWith('x') ? 'tsx' : 'ts';
+  return filename.endsWith('.jsx') ? 'jsx' : 'js';
+}
+
+/**
+ * Rewrites every `await x` into `await __rc$.a(x, site)` and every `for await (… of it)` into
+ * `for await (… of __rc$.fa(it, site))`, without adding or removing a line break, so line numbers
+ * (and so stack traces and source maps produced afterwards) stay as the user wrote them.
+ * A module with no await is returned untouched.
+ */
+export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
+  const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
+  const lines = lineStarts(source);
+  const firstError = parsed.errors.find((error) => error.severity === 'Error');
+  if (firstError) {
+    const offset = firstError.labels[0]?.start ?? 0;
+    const { line, column } = positionOf(lines, offset);
+    throw new InstrumentSyntaxError(options.url, line, column, firstError.message);
+  }
+
+  const points: { keyword: number; start: number; end: number; forAwait: boolean }[] = [];
+  new Visitor({
+    AwaitExpression(node) {
+      points.push({ keyword: node.start, start: node.argument.start, end: node.argument.end, forAwait: false });
+    },
+    ForOfStatement(node) {
+      if (node.await) points.push({ keyword: awaitKeyword(source, node), start: node.right.start, end: node.right.end, forAwait: true });
+    },
+  }).visit(parsed.program);
+  if (points.length === 0) return { code: source, sites: [] };
+
+  points.sort((a, b) => a.keyword - b.keyword);
+  const sites = points.map((point): SiteRow => {
+    const { line, column } = positionOf(lines, point.keyword);
+    const text = source.slice(lines[line - 1], lineEnd(source, lines, line)).replace(/\r$/, '');
+    return options.mapPosition?.(line, column) ?? [line, column, text];
+  });
+  const code = new MagicString(source);
+  // Inner awaits start later than the ones enclosing them; editing them first makes the closing text of
+  // `await await x` come out innermost-first where two arguments end at the same offset.
+  const edits = points.map((point, index) => ({ ...point, index })).sort((a, b) => b.start - a.start);
+  for (const edit of edits) {
+    code.appendLeft(edit.start, `${RT}.${edit.forAwait ? 'fa' : 'a'}(`);
+    code.appendLeft(edit.end, `,${SITES}[${edit.index}])`);
+  }
+  code.appendLeft(preambleOffset(source, parsed.program), preamble(options.url, sites));
+  return { code: code.toString(), sites };
+}
+
+function preamble(url: string, sites: readonly SiteRow[]): string {
+  // `var`, not `const`: a function of this module called through an import cycle before the module body ran
+  // sees `undefined` sites instead of a temporal-dead-zone error.
+  return `var ${RT}=globalThis.${RUNTIME_GLOBAL},${SITES}=${RT}.s(${JSON.stringify(url)},${JSON.stringify(sites)});`;
+}
+
+/** Where the preamble goes: after a hashbang line and after a directive prologue ("use strict" must stay first). */
+function preambleOffset(source: string, program: Program): number {
+  let offset = 0;
+  if (program.hashbang) {
+    const newline = source.indexOf('\n', program.hashbang.end);
+    offset = newline === -1 ? source.length : newline + 1;
+  }
+  for (const statement of program.body) {
+    if (statement.type === 'ExpressionStatement' && typeof statement.directive === 'string') {
+      offset = Math.max(offset, statement.end);
+    } else break;
+  }
+  return offset;
+}
+
+function awaitKeyword(source: string, node: { start: number; left: { start: number } }): number {
+  const found = source.slice(node.start, node.left.start).indexOf('await');
+  return found === -1 ? node.start : node.start + found;
+}
+
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function lineEnd(source: string, starts: readonly number[], line: number): number {
+  const next = starts[line];
+  return next === undefined ? source.length : next - 1;
+}
+
+function positionOf(starts: readonly number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+}

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
+import type { LoadedScenario } from '../scheduler/engine.js';
+import { looksLikeScenario, normalizeScenario, ScenarioError } from './normalize.js';
+
+/** A scenario module that could not be loaded: missing, unparsable, throwing on import, or malformed. */
+export class LoadError extends Error {
+  readonly code = 'RACECHECK_LOAD';
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'LoadError';
+  }
+}
+
+/**
+ * Imports a scenario module with instrumentation (its awaits, and those of the project modules it
+ * imports, become scheduling points) and returns its scenarios: every export with a `tasks` property,
+ * `default` first, then by export name.
+ */
+export async function loadScenarios(file: string, options: InstrumentOptions = {}): Promise<LoadedScenario[]> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const absolute = path.resolve(cwd, file);
+  const shown = displayPath(cwd, absolute);
+  if (!existsSync(absolute)) throw new LoadError(`${shown}: no such file`, shown);
+  installInstrumentation({ ...options, cwd });
+
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new LoadError(describeImportError(error, shown), shown);
+  }
+  const names = Object.keys(namespace).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)));
+  const scenarios: LoadedScenario[] = [];
+  for (const exportName of names) {
+    const value = namespace[exportName];
+    if (!looksLikeScenario(value)) continue;
+    const id = `${shown}#${exportName}`;
+    try {
+      scenarios.push({ id, file: shown, exportName, scenario: normalizeScenario(value, id) });
+    } catch (error) {
+      if (error instanceof ScenarioError) throw new LoadError(error.message, shown);
+      throw error;
+    }
+  }
+  return scenarios;
+}
+
+function displayPath(cwd: string, absolute: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
+}
+
+/** One line: a syntax error with its position, or what the module threw while it was imported. */
+function describeImportError(error: unknown, file: string): string {
+  if (!(error instanceof Error)) return `${file}: threw while being imported: ${String(error)}`;
+  const position = /(?:^|\s)(\S+?):(\d+):(\d+): (.*)/.exec(error.message);
+  if (error.name === 'SyntaxError' && position) return `${displayUrl(position[1]!)}:${position[2]}:${position[3]}: syntax error: ${position[4]}`;
+  if (error.name === 'SyntaxError') return `${file}: syntax error: ${error.message}`;
+  return `${file}: threw while being imported: ${error.name}: ${error.message}`;
+}
+
+function displayUrl(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  return displayPath(process.cwd(), new URL(url).pathname);
+}

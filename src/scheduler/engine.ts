@@ -1,0 +1,221 @@
+import { normalizeScenario } from '../scenario/normalize.js';
+import type { NormalizedScenario } from '../scenario/types.js';
+import { deriveRunSeed, isValidSeed, randomSeed } from './rng.js';
+import { Run, type RunOutcome, type RunRecord, type RunViolation, type TraceEntry } from './run.js';
+import { createStrategy, isStrategyName, type StrategyName } from './strategies/index.js';
+import { createReplayStrategy, ReplayMismatchError, type Schedule } from './strategies/replay.js';
+import type { Site, Strategy, ViolationKind } from './types.js';
+
+export const DEFAULTS = {
+  runs: 100,
+  maxSteps: 10_000,
+  timeoutMs: 5_000,
+  maxBlockingMs: 100,
+} as const;
+
+export interface RunScenarioOptions {
+  /** Schedules to try; default the scenario's `runs`, else 100. Stops at the first violation. */
+  runs?: number;
+  /** Master seed (0 to 2^32-1); default a random one, reported in the result. */
+  seed?: number;
+  /** A strategy name or your own Strategy object. Default `random`. */
+  strategy?: StrategyName | Strategy;
+  maxSteps?: number;
+  timeoutMs?: number;
+  maxBlockingMs?: number;
+  /** Rerun exactly this recorded schedule once (with `seed` the run's seed), instead of searching. */
+  replay?: Schedule;
+  /** The id reported for a plain scenario object; loaded scenarios carry their own. */
+  id?: string;
+  /** Called after every run, with how many have run. */
+  onRun?: (completed: number) => void;
+  /** Called before every step; for watchdogs that must name the last step of a run that hangs. */
+  onStep?: (run: number, step: number, site: Site | null) => void;
+}
+
+/** A source location in a report: 1-based line and column, and the line as written. */
+export interface SiteRef {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly text: string;
+}
+
+export interface TraceStep {
+  readonly step: number;
+  readonly task: string;
+  readonly kind: 'start' | 'await' | 'timer';
+  /** The await the task resumed after; null when it started or a timer fired. */
+  readonly site: SiteRef | null;
+  readonly timer?: { readonly kind: string; readonly delay: number };
+}
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly message: string;
+  /** 1-based number of the run that failed, and that run's own seed. */
+  readonly run: number;
+  readonly seed: number;
+  /** The step after which it was detected. */
+  readonly step: number;
+  readonly strategy: string;
+  /** The schedule: chosen index and candidate count at each step. */
+  readonly choices: readonly number[];
+  readonly counts: readonly number[];
+  readonly trace: readonly TraceStep[];
+  readonly preemptions: number;
+  readonly shrunk: boolean;
+  /** For a deadlock: every blocked task and where it waits, innermost await first. */
+  readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
+}
+
+export interface SearchSummary {
+  readonly strategy: string;
+  /** Distinct schedules run. */
+  readonly schedules: number;
+  /** True only when every schedule was run (an exhaustive search that finished). */
+  readonly complete: boolean;
+}
+
+interface ResultBase {
+  readonly id: string;
+  readonly name: string;
+  readonly runs: number;
+  readonly steps: number;
+  readonly durationMs: number;
+  /** The master seed. */
+  readonly seed: number;
+  readonly search: SearchSummary;
+}
+
+export type ScenarioResult =
+  | (ResultBase & { readonly status: 'pass'; readonly violation: null })
+  | (ResultBase & { readonly status: 'fail'; readonly violation: Violation })
+  | (ResultBase & { readonly status: 'error'; readonly violation: null; readonly error: { readonly message: string } });
+
+/** A scenario together with where it came from (what `loadScenarios` returns). */
+export interface LoadedScenario {
+  readonly id: string;
+  readonly file: string;
+  readonly exportName: string;
+  readonly scenario: NormalizedScenario;
+}
+
+/**
+ * Runs a scenario many times under the chosen strategy and returns what happened; prints nothing.
+ * Its awaits are scheduling points only if its module was loaded with instrumentation (`loadScenarios`).
+ */
+export async function runScenario(input: LoadedScenario | object, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const loaded = isLoaded(input) ? input : undefined;
+  const id = loaded?.id ?? options.id ?? 'scenario';
+  const scenario = loaded?.scenario ?? normalizeScenario(input, id);
+  const seed = options.seed ?? randomSeed();
+  if (!isValidSeed(seed)) throw new RangeError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${seed}`);
+  const strategy = resolveStrategy(options);
+  const runs = options.replay ? 1 : (options.runs ?? scenario.runs ?? DEFAULTS.runs);
+  const limits = {
+    maxSteps: options.maxSteps ?? scenario.maxSteps ?? DEFAULTS.maxSteps,
+    timeoutMs: options.timeoutMs ?? scenario.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxBlockingMs: options.maxBlockingMs ?? scenario.maxBlockingMs ?? DEFAULTS.maxBlockingMs,
+  };
+
+  const started = performanceNow();
+  const schedules = new Set<number>();
+  let steps = 0;
+  let completed = 0;
+  const base = (): ResultBase => ({
+    id,
+    name: scenario.name,
+    runs: completed,
+    steps,
+    durationMs: round(performanceNow() - started),
+    seed,
+    search: { strategy: strategy.name, schedules: schedules.size, complete: false },
+  });
+
+  for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
+    const runSeed = deriveRunSeed(seed, index);
+    strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
+    const run = new Run({
+      scenario,
+      seed: runSeed,
+      strategy,
+      ...limits,
+      onStep: options.onStep && ((step, site) => options.onStep!(index + 1, step, site)),
+    });
+    const outcome: RunOutcome = await run.execute();
+    completed++;
+    steps += outcome.record.steps;
+    schedules.add(hashSchedule(outcome.record.choices));
+    options.onRun?.(completed);
+    if (outcome.status === 'error') return { ...base(), status: 'error', violation: null, error: { message: outcome.error.message } };
+    try {
+      strategy.endRun?.(outcome.record.steps, outcome.violation !== null);
+    } catch (error) {
+      if (error instanceof ReplayMismatchError) return { ...base(), status: 'error', violation: null, error: { message: error.message } };
+      throw error;
+    }
+    if (outcome.violation) {
+      return { ...base(), status: 'fail', violation: toViolation(outcome.violation, outcome.record, index, runSeed, strategy.name) };
+    }
+  }
+  const result = base();
+  const complete = strategy.hasMore?.() === false;
+  return { ...result, search: { ...result.search, complete }, status: 'pass', violation: null };
+}
+
+function resolveStrategy(options: RunScenarioOptions): Strategy {
+  if (options.replay) return createReplayStrategy(options.replay);
+  const strategy = options.strategy ?? 'random';
+  if (typeof strategy !== 'string') return strategy;
+  if (!isStrategyName(strategy)) throw new RangeError(`unknown strategy "${strategy}"`);
+  return createStrategy(strategy);
+}
+
+function isLoaded(input: object): input is LoadedScenario {
+  return 'scenario' in input && 'id' in input && 'exportName' in input;
+}
+
+function toViolation(violation: RunViolation, record: RunRecord, index: number, seed: number, strategy: string): Violation {
+  const result: Violation = {
+    kind: violation.kind,
+    message: violation.message,
+    run: index + 1,
+    seed,
+    step: violation.step,
+    strategy,
+    choices: record.choices,
+    counts: record.counts,
+    trace: record.trace.map(toTraceStep),
+    preemptions: record.preemptions,
+    shrunk: false,
+  };
+  if (!violation.blocked) return result;
+  return { ...result, blocked: violation.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
+}
+
+function toTraceStep(entry: TraceEntry): TraceStep {
+  const step: TraceStep = { step: entry.step, task: entry.task, kind: entry.kind, site: entry.site && toSiteRef(entry.site) };
+  return entry.timer ? { ...step, timer: entry.timer } : step;
+}
+
+export function toSiteRef(site: Site): SiteRef {
+  return { file: site.file, line: site.line, column: site.column, text: site.text };
+}
+
+/** A 52-bit FNV-1a-style hash of a schedule, to count distinct schedules without keeping them. */
+function hashSchedule(choices: readonly number[]): number {
+  let low = 0x811c9dc5;
+  let high = 0x01000193;
+  for (const choice of choices) {
+    low = Math.imul(low ^ choice, 0x01000193) >>> 0;
+    high = Math.imul(high ^ (choice + 0x9e37), 0x01000193) >>> 0;
+  }
+  return (high & 0xfffff) * 2 ** 32 + low;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+const performanceNow = (): number => Number(process.hrtime.bigint()) / 1e6;

@@ -1,0 +1,70 @@
+import { real } from './context.js';
+
+/** Watches real I/O through Node's list of active resources. */
+export interface IoWatch {
+  /** Whether real I/O may be under way: a request in flight, or more open handles than when the watch began. */
+  busy(): boolean;
+  /**
+   * Waits, with real macrotask turns, until requests have landed and open handles stayed quiet for a few
+   * turns, or `until` holds, or the deadline (real ms, performance.now) passes. With `patient`, open
+   * handles are polled until `until` holds or the deadline passes: nothing else could happen meanwhile.
+   */
+  settle(deadline: number, until?: () => boolean, patient?: boolean): Promise<void>;
+}
+
+type IoState = 'idle' | 'requests' | 'handles';
+
+/** libuv requests: one operation in flight (a read, a write, a connect, a lookup, a close). */
+const REQUEST = /Req|ConnectWrap|WriteWrap|ShutdownWrap|SendWrap|Job$/;
+/** Real timers belong to Node's internals or to racecheck itself: waiting for them would wait for real time. */
+const IGNORED = new Set(['Timeout']);
+const QUIET_TURNS = 2;
+
+/** Starts watching; handles open now (a server started in setup, the worker's port) are the baseline. */
+export function createIoWatch(): IoWatch {
+  const baseline = countHandles(process.getActiveResourcesInfo());
+  const baselineSize = [...baseline.values()].reduce((sum, n) => sum + n, 0);
+
+  const state = (): IoState => {
+    const resources = process.getActiveResourcesInfo();
+    if (resources.length === 0) return 'idle';
+    let handles = 0;
+    for (const name of resources) {
+      if (REQUEST.test(name)) return 'requests';
+      if (!IGNORED.has(name)) handles++;
+    }
+    if (handles <= baselineSize && sameOrFewer(countHandles(resources), baseline)) return 'idle';
+    return 'handles';
+  };
+
+  return {
+    busy: () => state() !== 'idle',
+    async settle(deadline, until = () => false, patient = false) {
+      let quietTurns = 0;
+      while (real.performanceNow() < deadline) {
+        const now = state();
+        if (now === 'idle' || until()) return;
+        if (now === 'handles') {
+          if (quietTurns >= QUIET_TURNS && !patient) return;
+          quietTurns++;
+        }
+        if (now === 'handles' && quietTurns > QUIET_TURNS) await new Promise((resolve) => real.setTimeout(resolve, 1));
+        else await new Promise((resolve) => real.setImmediate(resolve));
+      }
+    },
+  };
+}
+
+function countHandles(resources: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of resources) {
+    if (REQUEST.test(name) || IGNORED.has(name)) continue;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function sameOrFewer(now: Map<string, number>, baseline: Map<string, number>): boolean {
+  for (const [name, count] of now) if (count > (baseline.get(name) ?? 0)) return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+import { inspect } from 'node:util';
+
+/**
+ * Evaluates a `check` or `invariant` result: `true`, `undefined` (and `null`) hold; `false`, a string, a
+ * thrown error or a rejected promise are violations. Anything else is a violation too, named in the
+ * message, rather than silently taken as success. Returns null when it holds, else the message.
+ */
+export async function evaluateCheck(run: () => unknown): Promise<string | null> {
+  let result: unknown;
+  try {
+    result = run();
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      result = await result;
+    }
+  } catch (error) {
+    return describeError(error);
+  }
+  if (result === true || result === undefined || result === null) return null;
+  if (result === false) return 'returned false';
+  if (typeof result === 'string') return result === '' ? 'returned an empty message' : result;
+  return `returned ${inspect(result, { depth: 2, breakLength: Infinity })}, expected true, false, undefined or a message`;
+}
+
+/** An error's message (an AssertionError's is already the explanation); any other value, inspected. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return describeValue(error);
+}
+
+/** One line naming a value: `Error: message` for errors, an inspection otherwise. */
+export function describeValue(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'string') return value;
+  return inspect(value, { depth: 2, breakLength: Infinity });
+}

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RUNTIME_GLOBAL, type SiteRow } from '../instrument/rewrite.js';
+import { context } from './context.js';
+import type { Site } from './types.js';
+import { installVirtualGlobals } from './virtual-globals.js';
+
+const sites: Site[] = [];
+
+/** Every site registered so far in this thread, by id. */
+export function siteById(id: number): Site | undefined {
+  return sites[id];
+}
+
+function registerSites(url: string, rows: readonly SiteRow[]): Site[] {
+  const file = displayPath(url);
+  return rows.map(([line, column, text]) => {
+    const site: Site = { id: sites.length, url, file, line, column, text };
+    sites.push(site);
+    return site;
+  });
+}
+
+function displayPath(url: string): string {
+  const absolute = url.startsWith('file:') ? fileURLToPath(url) : url;
+  const relative = path.relative(process.cwd(), absolute);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
+}
+
+/** `await x` in instrumented code becomes `await __rc$.a(x, site)`. Outside a run's tasks it is `await x`. */
+function awaitPoint(value: unknown, site: Site | undefined): unknown {
+  const run = context.run;
+  return run === null || !run.scheduling ? value : run.pause(value, site);
+}
+
+/**
+ * `for await (x of it)` becomes `for await (x of __rc$.fa(it, site))`: each `next()` result passes through
+ * a scheduling point, for async and sync iterables alike. `return` and `throw` go straight through.
+ */
+function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
+  const run = context.run;
+  if (run === null || !run.scheduling || iterable == null) return iterable;
+  const source = iterable as Record<symbol, (() => Iterator<unknown>) | undefined>;
+  return {
+    [Symbol.asyncIterator]() {
+      const asyncMethod = source[Symbol.asyncIterator];
+      const iterator = (asyncMethod ?? source[Symbol.iterator])?.call(iterable) as Iterator<unknown> | AsyncIterator<unknown> | undefined;
+      if (!iterator) throw new TypeError('for await: the value is not async iterable');
+      const isAsync = asyncMethod != null;
+      return {
+        next(value?: unknown) {
+          const result = iterator.next(value);
+          if (isAsync) return awaitPoint(result, site);
+          const step = result as IteratorResult<unknown>;
+          return awaitPoint(Promise.resolve(step.value).then((settled) => ({ value: settled, done: step.done })), site);
+        },
+        return(value?: unknown) {
+          return Promise.resolve(iterator.return ? iterator.return(value) : { value, done: true });
+        },
+        throw(error?: unknown) {
+          if (iterator.throw) return Promise.resolve(iterator.throw(error));
+          return Promise.reject(error);
+        },
+      };
+    },
+  };
+}
+
+const runtime = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
+
+/** Makes the runtime that rewritten modules call available, and fakes time and randomness. Idempotent. */
+export function installRuntime(): void {
+  const store = globalThis as Record<string, unknown>;
+  if (store[RUNTIME_GLOBAL]) return;
+  installVirtualGlobals();
+  Object.defineProperty(globalThis, RUNTIME_GLOBAL, { value: runtime, enumerable: false });
+}

@@ -1,0 +1,54 @@
+/** An instrumented await in the source, registered when its module loads. Lines and columns are 1-based. */
+export interface Site {
+  readonly id: number;
+  /** The module's URL, as loaded. */
+  readonly url: string;
+  /** The path relative to the working directory at registration (absolute outside of it). */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The source line, as written. */
+  readonly text: string;
+}
+
+/** What a strategy chooses among: a task waiting to start or to resume, or a virtual timer that is due. */
+export interface Candidate {
+  readonly kind: 'start' | 'await' | 'timer';
+  /** The task it belongs to (0-based, in scenario order); tasks.length for work outside any task. */
+  readonly taskIndex: number;
+}
+
+/** Facts a strategy gets before each run. */
+export interface RunInfo {
+  /** The run's own seed (derived from the master seed and the run's index). */
+  readonly seed: number;
+  /** 0-based index of the run in this scenario. */
+  readonly index: number;
+  readonly taskCount: number;
+}
+
+/**
+ * Picks which candidate runs next. Candidates come in a deterministic order: ready continuations in the
+ * order they became ready, then due timers by due time and creation. The array is reused between calls.
+ */
+export interface Strategy {
+  readonly name: string;
+  startRun(info: RunInfo): void;
+  choose(candidates: readonly Candidate[], step: number): number;
+  /** Called once the run ended; `failed` tells whether it found a violation. */
+  endRun?(steps: number, failed: boolean): void;
+  /** False when the strategy has nothing left to try (an exhaustive search that covered everything). */
+  hasMore?(): boolean;
+}
+
+export type ViolationKind =
+  | 'check'
+  | 'invariant'
+  | 'exception'
+  | 'unhandled-rejection'
+  | 'deadlock'
+  | 'max-steps'
+  | 'timeout'
+  | 'blocked-loop';
+
+export type StepKind = 'start' | 'await' | 'timer';

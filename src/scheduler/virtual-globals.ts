@@ -1,0 +1,135 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { VIRTUAL_EPOCH, VirtualTimer, type TimerKind } from './clock.js';
+import { context, real } from './context.js';
+
+type Callback = (...args: unknown[]) => unknown;
+
+const INSTALLED = Symbol.for('racecheck.virtual-globals');
+
+/**
+ * Replaces the timer functions, Date, performance.now, Math.random and process.nextTick with versions
+ * that follow the active run's virtual clock and seed, and behave exactly like the originals when no
+ * run is active. Installed once per thread, before any scenario module is imported, and never removed:
+ * swapping globals per run would cost more than the check each fake makes.
+ */
+export function installVirtualGlobals(): void {
+  const store = globalThis as Record<symbol, unknown>;
+  if (store[INSTALLED]) return;
+  store[INSTALLED] = true;
+
+  const timers = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
+  const timersPromises = createRequire(import.meta.url)('node:timers/promises') as Record<string, unknown>;
+
+  const schedule = (kind: 'timeout' | 'interval', original: Callback) =>
+    function (callback: Callback, delay?: unknown, ...args: unknown[]): unknown {
+      const run = context.run;
+      if (run === null) return original(callback, delay, ...args);
+      return run.clock.add(kind, checkCallback(callback), delay, args, run.currentTaskIndex());
+    };
+  const clear = (original: Callback) =>
+    function (handle: unknown): void {
+      // A timer of a run that has ended is spent: clearing it is a no-op on its own clock.
+      if (handle instanceof VirtualTimer) handle.close();
+      else if (context.run?.clock.owns(handle)) context.run.clock.clear(handle);
+      else original(handle);
+    };
+
+  const fakes: Record<string, (...args: never[]) => unknown> = {
+    setTimeout: schedule('timeout', real.setTimeout as Callback),
+    setInterval: schedule('interval', real.setInterval as Callback),
+    setImmediate(callback: Callback, ...args: unknown[]): unknown {
+      const run = context.run;
+      if (run === null) return real.setImmediate(callback, ...args);
+      return run.clock.add('immediate', checkCallback(callback), 0, args, run.currentTaskIndex());
+    },
+    clearTimeout: clear(real.clearTimeout as Callback),
+    clearInterval: clear(real.clearInterval as Callback),
+    clearImmediate: clear(real.clearImmediate as Callback),
+  };
+  for (const [name, fake] of Object.entries(fakes)) {
+    Object.defineProperty(fake, 'name', { value: name });
+    (globalThis as Record<string, unknown>)[name] = fake;
+    timers[name] = fake;
+  }
+
+  timersPromises.setTimeout = function setTimeout(delay?: number, value?: unknown, options?: { signal?: AbortSignal }) {
+    return context.run === null
+      ? (real.timersPromises.setTimeout as Callback)(delay, value, options)
+      : waitVirtually('timeout', delay, value, options?.signal);
+  };
+  timersPromises.setImmediate = function setImmediate(value?: unknown, options?: { signal?: AbortSignal }) {
+    return context.run === null
+      ? (real.timersPromises.setImmediate as Callback)(value, options)
+      : waitVirtually('immediate', 0, value, options?.signal);
+  };
+  const scheduler = timersPromises.scheduler as Record<string, unknown> | undefined;
+  if (scheduler) {
+    const originalWait = scheduler.wait as Callback;
+    scheduler.wait = function wait(delay: number, options?: { signal?: AbortSignal }) {
+      return context.run === null ? originalWait.call(scheduler, delay, options) : waitVirtually('timeout', delay, undefined, options?.signal);
+    };
+  }
+  syncBuiltinESMExports();
+
+  globalThis.Date = createVirtualDate();
+  performance.now = function now(): number {
+    const run = context.run;
+    return run === null ? real.performanceNow() : run.clock.now;
+  };
+  Math.random = function random(): number {
+    const run = context.run;
+    return run === null ? real.random() : run.random();
+  };
+  process.nextTick = function nextTick(callback: Callback, ...args: unknown[]): void {
+    context.userTicks++;
+    real.nextTick(callback, ...args);
+  } as typeof process.nextTick;
+}
+
+function checkCallback(callback: unknown): Callback {
+  if (typeof callback === 'function') return callback as Callback;
+  throw Object.assign(new TypeError(`The "callback" argument must be of type function. Received ${typeof callback}`), {
+    code: 'ERR_INVALID_ARG_TYPE',
+  });
+}
+
+function waitVirtually(kind: TimerKind, delay: unknown, value: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const run = context.run!;
+    const timer = run.clock.add(kind, () => resolve(value), delay, [], run.currentTaskIndex());
+    signal?.addEventListener(
+      'abort',
+      () => {
+        run.clock.clear(timer);
+        reject(abortError(signal));
+      },
+      { once: true },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/**
+ * A Date whose current instant is virtual during a run. It shares Date.prototype, so instances are
+ * ordinary dates and `instanceof Date` holds for dates made before and after the swap.
+ */
+function createVirtualDate(): DateConstructor {
+  const RealDate = real.Date;
+  const now = (): number => {
+    const run = context.run;
+    return run === null ? real.dateNow() : VIRTUAL_EPOCH + Math.floor(run.clock.now);
+  };
+  function VirtualDate(this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new RealDate(now()).toString();
+    return Reflect.construct(RealDate, args.length === 0 ? [now()] : args, new.target);
+  }
+  Object.setPrototypeOf(VirtualDate, RealDate);
+  VirtualDate.prototype = RealDate.prototype;
+  Object.defineProperty(VirtualDate, 'name', { value: 'Date' });
+  Object.assign(VirtualDate, { now, parse: RealDate.parse, UTC: RealDate.UTC });
+  return VirtualDate as unknown as DateConstructor;
+}
