@@ -35,10 +35,11 @@ export async function loadScenarios(file: string, options: InstrumentOptions = {
   } catch (error) {
     throw new LoadError(describeImportError(error, shown), shown);
   }
-  const names = Object.keys(namespace).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)));
+  const exported = exportsOf(namespace);
+  const names = Object.keys(exported).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)));
   const scenarios: LoadedScenario[] = [];
   for (const exportName of names) {
-    const value = namespace[exportName];
+    const value = exported[exportName];
     if (!looksLikeScenario(value)) continue;
     const id = `${shown}#${exportName}`;
     try {
@@ -49,6 +50,19 @@ export async function loadScenarios(file: string, options: InstrumentOptions = {
     }
   }
   return scenarios;
+}
+
+/**
+ * A CommonJS module imported from ESM shows its `module.exports` as `default` (Node cannot always detect
+ * the named exports of compiled TypeScript), so its properties count as named exports.
+ */
+function exportsOf(namespace: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(namespace).filter((key) => key !== 'module.exports');
+  const fallback = namespace.default;
+  if (keys.length !== 1 || keys[0] !== 'default' || looksLikeScenario(fallback) || fallback === null || typeof fallback !== 'object') {
+    return namespace;
+  }
+  return { ...(fallback as Record<string, unknown>) };
 }
 
 function displayPath(cwd: string, absolute: string): string {

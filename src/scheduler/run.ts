@@ -160,7 +160,12 @@ export class Run implements ActiveRun {
       setUp = true;
       this.io = createIoWatch();
       this.startTasks();
-      await this.schedule();
+      this.scheduling = true;
+      try {
+        await this.schedule();
+      } finally {
+        this.scheduling = false;
+      }
       await this.flushRejections();
       if (!this.violation && this.scenario.check) {
         const check = this.scenario.check;
@@ -168,7 +173,9 @@ export class Run implements ActiveRun {
         if (message !== null) this.fail('check', message);
       }
     } catch (error) {
-      failure = { phase: setUp ? 'scheduler' : 'setup', message: `${setUp ? '' : 'setup failed: '}${describeValue(error)}`, cause: error };
+      failure = setUp
+        ? { phase: 'scheduler', message: isOwnError(error) ? error.message : describeValue(error), cause: error }
+        : { phase: 'setup', message: `setup failed: ${describeValue(error)}`, cause: error };
     } finally {
       this.scheduling = false;
       this.current = null;
@@ -249,7 +256,6 @@ export class Run implements ActiveRun {
 
   /** The step loop: one decision per iteration until every task settled and nothing is runnable. */
   private async schedule(): Promise<void> {
-    this.scheduling = true;
     const { strategy, maxSteps, maxBlockingMs, timeoutMs } = this.settings;
     const io = this.io!;
     for (;;) {
@@ -290,11 +296,18 @@ export class Run implements ActiveRun {
         this.fail('blocked-loop', `step ${this.step} (${this.taskName(chosen.taskIndex)}${where}) blocked the event loop for ${Math.round(blockedMs)} ms (limit ${maxBlockingMs} ms)`);
       }
       if (io.busy()) await this.waitForIo(false);
-      if (!this.violation && this.scenario.invariant) {
-        const invariant = this.scenario.invariant;
-        const message = await evaluateCheck(() => invariant(this.state));
-        if (message !== null) this.fail('invariant', message);
-      }
+      if (!this.violation && this.scenario.invariant) await this.checkInvariant(this.scenario.invariant);
+    }
+  }
+
+  /** The invariant is not a task: its own awaits, if any, are native. */
+  private async checkInvariant(invariant: (state: unknown) => unknown): Promise<void> {
+    this.scheduling = false;
+    try {
+      const message = await evaluateCheck(() => invariant(this.state));
+      if (message !== null) this.fail('invariant', message);
+    } finally {
+      this.scheduling = true;
     }
   }
 
@@ -449,8 +462,9 @@ export class Run implements ActiveRun {
           .reverse()
           .map((pause) => pause.site!),
       }));
-    const parts = blocked.map(({ task, sites }) => `${task} at ${sites[0] ? formatSite(sites[0]) : 'an await outside instrumented code'}`);
-    this.fail('deadlock', `deadlock: ${blocked.length} task${blocked.length === 1 ? '' : 's'} blocked forever (${parts.join(', ')})`, blocked);
+    const parts = blocked.map(({ task, sites }) => `${task} waits at ${sites[0] ? formatSite(sites[0]) : 'an await outside instrumented code'}`);
+    const count = blocked.length === 1 ? 'a task is' : `${blocked.length} tasks are`;
+    this.fail('deadlock', `${count} blocked with nothing left to wake ${blocked.length === 1 ? 'it' : 'them'}: ${parts.join('; ')}`, blocked);
   }
 
   /** A macrotask turn lets Node report rejections that nothing handled; those still unhandled are violations. */
@@ -488,6 +502,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/** racecheck's own errors carry a `RACECHECK_` code and a message written for users. */
+function isOwnError(error: unknown): error is Error {
+  return error instanceof Error && String((error as { code?: unknown }).code).startsWith('RACECHECK_');
 }
 
 export function formatSite(site: Site): string {

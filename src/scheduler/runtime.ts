@@ -66,6 +66,22 @@ function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
   };
 }
 
+const librarySites = new Map<string, Site>();
+
+/**
+ * A scheduling point declared by racecheck's own (uninstrumented) code, such as the acquire inside
+ * `Lock.runExclusive`. Its site has line 0 and names the operation instead of a source line.
+ */
+export function libraryPoint(value: unknown, label: string): unknown {
+  let site = librarySites.get(label);
+  if (!site) {
+    site = { id: sites.length, url: 'racecheck:sync', file: 'racecheck', line: 0, column: 0, text: label };
+    sites.push(site);
+    librarySites.set(label, site);
+  }
+  return awaitPoint(value, site);
+}
+
 const runtime = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
 
 /** Makes the runtime that rewritten modules call available, and fakes time and randomness. Idempotent. */
