@@ -27,10 +27,15 @@ export interface RunScenarioOptions {
   replay?: Schedule;
   /** The id reported for a plain scenario object; loaded scenarios carry their own. */
   id?: string;
+  /** Called before every run with its 1-based number and its seed. */
+  onRunStart?: (run: number, seed: number) => void;
   /** Called after every run, with how many have run. */
   onRun?: (completed: number) => void;
-  /** Called before every step; for watchdogs that must name the last step of a run that hangs. */
-  onStep?: (run: number, step: number, site: Site | null) => void;
+  /**
+   * Called at every step before it runs (`run` is 1-based), with the index chosen among how many
+   * candidates; for watchdogs that must name where a run hung and how to replay it.
+   */
+  onStep?: (run: number, entry: TraceEntry, choice: number, candidates: number) => void;
 }
 
 /** A source location in a report: 1-based line and column, and the line as written. */
@@ -88,6 +93,8 @@ interface ResultBase {
   readonly search: SearchSummary;
 }
 
+export type { TraceEntry };
+
 export type ScenarioResult =
   | (ResultBase & { readonly status: 'pass'; readonly violation: null })
   | (ResultBase & { readonly status: 'fail'; readonly violation: Violation })
@@ -135,13 +142,14 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
 
   for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
     const runSeed = deriveRunSeed(seed, index);
+    options.onRunStart?.(index + 1, runSeed);
     strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
     const run = new Run({
       scenario,
       seed: runSeed,
       strategy,
       ...limits,
-      onStep: options.onStep && ((step, site) => options.onStep!(index + 1, step, site)),
+      onStep: options.onStep && ((entry, choice, candidates) => options.onStep!(index + 1, entry, choice, candidates)),
     });
     const outcome: RunOutcome = await run.execute();
     completed++;

@@ -16,8 +16,11 @@ export interface RunSettings {
   readonly maxBlockingMs: number;
   /** Wall-clock budget of one run; here it catches asynchronous hangs (a worker catches synchronous ones). */
   readonly timeoutMs: number;
-  /** Called before every step with the step number and the site it resumes; for watchdogs. */
-  readonly onStep?: ((step: number, site: Site | null) => void) | undefined;
+  /**
+   * Called at every step before it runs, with the choice made and among how many candidates; for watchdogs
+   * that must name the last step, and replay the schedule, of a run that hangs.
+   */
+  readonly onStep?: ((entry: TraceEntry, choice: number, candidates: number) => void) | undefined;
 }
 
 export interface TraceEntry {
@@ -329,12 +332,12 @@ export class Run implements ActiveRun {
     }
     this.previousTask = taskIndex;
     const site = chosen instanceof Pause ? chosen.site : null;
-    this.trace.push(
+    const entry: TraceEntry =
       chosen instanceof VirtualTimer
         ? { step: this.step, task: this.taskName(taskIndex), taskIndex, kind: 'timer', site, timer: { kind: chosen.timerKind, delay: chosen.delay } }
-        : { step: this.step, task: this.taskName(taskIndex), taskIndex, kind: chosen.kind, site },
-    );
-    this.settings.onStep?.(this.step, site);
+        : { step: this.step, task: this.taskName(taskIndex), taskIndex, kind: chosen.kind, site };
+    this.trace.push(entry);
+    this.settings.onStep?.(entry, index, count);
   }
 
   private fire(chosen: Candidate, index: number): void {

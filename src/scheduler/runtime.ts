@@ -6,6 +6,12 @@ import type { Site } from './types.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
 const sites: Site[] = [];
+const siteListeners: ((added: readonly Site[]) => void)[] = [];
+
+/** Calls `listener` with every site registered from now on (a worker forwards them to its parent). */
+export function onSitesRegistered(listener: (added: readonly Site[]) => void): void {
+  siteListeners.push(listener);
+}
 
 /** Every site registered so far in this thread, by id. */
 export function siteById(id: number): Site | undefined {
@@ -14,11 +20,13 @@ export function siteById(id: number): Site | undefined {
 
 function registerSites(url: string, rows: readonly SiteRow[]): Site[] {
   const file = displayPath(url);
-  return rows.map(([line, column, text]) => {
+  const added = rows.map(([line, column, text]) => {
     const site: Site = { id: sites.length, url, file, line, column, text };
     sites.push(site);
     return site;
   });
+  for (const listener of siteListeners) listener(added);
+  return added;
 }
 
 function displayPath(url: string): string {
@@ -78,6 +86,7 @@ export function libraryPoint(value: unknown, label: string): unknown {
     site = { id: sites.length, url: 'racecheck:sync', file: 'racecheck', line: 0, column: 0, text: label };
     sites.push(site);
     librarySites.set(label, site);
+    for (const listener of siteListeners) listener([site]);
   }
   return awaitPoint(value, site);
 }

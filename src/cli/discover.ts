@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { UsageError } from './errors.js';
+
+export const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+const MODULES = '**/*.{ts,mts,js,mjs}';
+const IGNORE = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/.*/**'];
+
+/** A scenario module to load and the command-line path that named it. */
+export interface DiscoveredFile {
+  /** Relative to cwd (posix separators), or absolute when outside it. */
+  readonly file: string;
+  readonly from: string;
+  readonly fromDirectory: boolean;
+}
+
+/** Expands files, directories and globs into scenario modules, in a stable order. */
+export async function discoverFiles(paths: readonly string[], cwd: string): Promise<DiscoveredFile[]> {
+  const found = new Map<string, DiscoveredFile>();
+  const add = (absolute: string, from: string, fromDirectory: boolean) => {
+    const file = display(cwd, absolute);
+    if (!found.has(file)) found.set(file, { file, from, fromDirectory });
+  };
+  for (const input of paths) {
+    const absolute = path.resolve(cwd, input);
+    const info = await stat(absolute).catch(() => undefined);
+    if (info?.isFile()) {
+      if (!SCENARIO_EXTENSIONS.some((ext) => absolute.endsWith(ext))) {
+        throw new UsageError(`${input}: not a scenario module (expected ${SCENARIO_EXTENSIONS.join(', ')})`);
+      }
+      add(absolute, input, false);
+    } else if (info?.isDirectory()) {
+      const files = await glob(MODULES, { cwd: absolute, ignore: IGNORE, absolute: true });
+      if (files.length === 0) throw new UsageError(`${input}: no scenario modules in this directory (${SCENARIO_EXTENSIONS.join(', ')} files)`);
+      for (const file of files.sort()) add(file, input, true);
+    } else if (isDynamicPattern(input)) {
+      const files = (await glob(input, { cwd, ignore: IGNORE, absolute: true })).filter((file) =>
+        SCENARIO_EXTENSIONS.some((ext) => file.endsWith(ext)),
+      );
+      if (files.length === 0) throw new UsageError(`${input}: no scenario modules match this pattern`);
+      for (const file of files.sort()) add(file, input, true);
+    } else {
+      throw new UsageError(`${input}: no such file or directory`);
+    }
+  }
+  return [...found.values()];
+}
+
+function display(cwd: string, absolute: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
+}

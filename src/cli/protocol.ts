@@ -1,0 +1,39 @@
+import type { RunScenarioOptions, ScenarioResult, SiteRef } from '../scheduler/engine.js';
+import type { StrategyName } from '../scheduler/strategies/index.js';
+import type { Schedule } from '../scheduler/strategies/replay.js';
+
+/** What the parent needs to know of a loaded scenario. */
+export interface ScenarioInfo {
+  readonly id: string;
+  readonly file: string;
+  readonly exportName: string;
+  readonly name: string;
+  readonly tasks: readonly string[];
+  readonly runs: number | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** Options of one scenario's runs, as they cross to the worker (plain data). */
+export type WorkerRunOptions = Pick<RunScenarioOptions, 'runs' | 'seed' | 'maxSteps' | 'timeoutMs' | 'maxBlockingMs'> & {
+  readonly strategy?: StrategyName;
+  readonly replay?: Schedule;
+};
+
+export interface WorkerConfig {
+  readonly cwd: string;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly heartbeat: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | { readonly type: 'load'; readonly file: string }
+  | { readonly type: 'run'; readonly id: string; readonly options: WorkerRunOptions };
+
+export type FromWorker =
+  | { readonly type: 'loaded'; readonly file: string; readonly scenarios: readonly ScenarioInfo[] }
+  | { readonly type: 'load-error'; readonly file: string; readonly message: string }
+  | { readonly type: 'sites'; readonly sites: readonly (SiteRef & { readonly id: number })[] }
+  | { readonly type: 'progress'; readonly id: string; readonly runs: number }
+  | { readonly type: 'result'; readonly id: string; readonly result: ScenarioResult }
+  | { readonly type: 'failed'; readonly id: string; readonly message: string };

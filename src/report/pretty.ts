@@ -1,0 +1,115 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { formatLocation, formatTimeline, shortNames, type TimelineStyle } from './timeline.js';
+import type { Report, Reporter, ScenarioReport } from './types.js';
+
+export interface PrettyOptions {
+  readonly out: NodeJS.WritableStream;
+  /** Colour level: 0 for none (NO_COLOR, not a TTY), up to 3. */
+  readonly color: 0 | 1 | 2 | 3;
+  /** Whether `out` is a terminal: progress lines are drawn only there. */
+  readonly interactive: boolean;
+  /** Columns available for the timeline. */
+  readonly width: number;
+}
+
+const TASK_COLORS = ['cyan', 'magenta', 'yellow', 'blue', 'green', 'red'] as const;
+
+/** The report a person reads: a line per scenario as it finishes, then each violation in full, then a summary. */
+export function createPrettyReporter(options: PrettyOptions): Reporter {
+  const c = new Chalk({ level: options.color });
+  const write = (text = '') => options.out.write(`${text}\n`);
+  let progressShown = false;
+  const clearProgress = () => {
+    if (progressShown) options.out.write('\r\x1b[2K');
+    progressShown = false;
+  };
+
+  return {
+    onStart({ scenarios, seed, version }) {
+      write(c.dim(`racecheck ${version} · ${scenarios} scenario${scenarios === 1 ? '' : 's'} · seed ${seed}`));
+      write();
+    },
+    onProgress({ id, runs, totalRuns, elapsedMs }) {
+      if (!options.interactive) return;
+      const rate = elapsedMs > 0 ? ` · ${formatRate((runs / elapsedMs) * 1000)} runs/s` : '';
+      options.out.write(`\r\x1b[2K${c.dim(`… ${id}  ${runs}/${totalRuns} runs${rate}`)}`);
+      progressShown = true;
+    },
+    onScenarioEnd(scenario) {
+      clearProgress();
+      write(scenarioLine(scenario, c));
+    },
+    onEnd(report) {
+      clearProgress();
+      for (const scenario of report.scenarios) {
+        if (scenario.violation) for (const line of violationDetails(scenario, c, options.width)) write(line);
+      }
+      write();
+      write(summaryLine(report, c));
+    },
+  };
+}
+
+function scenarioLine(scenario: ScenarioReport, c: ChalkInstance): string {
+  const runs = `${scenario.runs} run${scenario.runs === 1 ? '' : 's'}`;
+  const steps = `${scenario.steps} steps`;
+  const rate = scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
+  const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · '));
+  if (scenario.status === 'pass') {
+    const verdict = scenario.search.complete ? c.green(` · all ${scenario.search.schedules} schedules`) : '';
+    return ` ${c.green('✓')} ${scenario.id}  ${stats}${verdict}`;
+  }
+  if (scenario.status === 'error') return ` ${c.yellow('!')} ${scenario.id}  ${c.yellow(scenario.error?.message ?? 'error')}`;
+  const violation = scenario.violation!;
+  return ` ${c.red('✗')} ${scenario.id}  ${c.red(`${violation.kind}: ${firstLine(violation.message)}`)}  ${stats}`;
+}
+
+function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
+  const v = scenario.violation!;
+  const style: TimelineStyle = {
+    dim: (text) => c.dim(text),
+    bold: (text) => c.bold(text),
+    task: (index, text) => c[TASK_COLORS[index % TASK_COLORS.length]!](text),
+  };
+  const lines = [
+    '',
+    c.red.bold(`─── ${scenario.id} ${'─'.repeat(Math.max(3, Math.min(width, 100) - scenario.id.length - 5))}`),
+    scenario.name !== scenario.id ? c.bold(scenario.name) : '',
+    `${c.red.bold(v.kind)}: ${v.message.split('\n').join('\n  ')}`,
+    c.dim(
+      `run ${v.run} of ${scenario.runs} · run seed ${v.seed} · ${v.trace.length} steps · ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
+    ),
+    '',
+    ...formatTimeline(v.trace, width, style).map((line) => `  ${line}`),
+  ].filter((line, i) => i !== 2 || line !== '');
+  if (v.blocked && v.blocked.length > 0) {
+    const names = shortNames(v.blocked.flatMap((b) => b.sites.map((site) => ({ site }))));
+    const taskWidth = Math.max(...v.blocked.map((b) => b.task.length));
+    lines.push('', c.bold('  blocked forever:'));
+    for (const blocked of v.blocked) {
+      const site = blocked.sites[0];
+      const where = site ? `${formatLocation(site, names)}  ${c.dim(site.line > 0 ? site.text.trim() : '')}` : c.dim('outside instrumented code');
+      lines.push(`    ${blocked.task.padEnd(taskWidth)}  waits at ${where}`.trimEnd());
+    }
+  }
+  lines.push('', c.bold('  reproduce:'), `    ${c.cyan(v.command)}`);
+  return lines;
+}
+
+function summaryLine(report: Report, c: ChalkInstance): string {
+  const { passed, failed, errors, scenarios, durationMs } = report.summary;
+  const parts = [
+    failed > 0 ? c.red.bold(`${failed} failed`) : '',
+    errors > 0 ? c.yellow.bold(`${errors} error${errors === 1 ? '' : 's'}`) : '',
+    passed > 0 ? c.green(`${passed} passed`) : '',
+  ].filter(Boolean);
+  return `${parts.join(', ')} ${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
+}
+
+function formatRate(perSecond: number): string {
+  return Math.round(perSecond).toLocaleString('en-US');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import type { SiteRef, TraceStep } from '../scheduler/engine.js';
+
+/** Colouring the timeline may use; identity functions give plain text. */
+export interface TimelineStyle {
+  readonly dim: (text: string) => string;
+  readonly bold: (text: string) => string;
+  /** A colour per task, by its position in the timeline. */
+  readonly task: (index: number, text: string) => string;
+}
+
+export const plainStyle: TimelineStyle = { dim: (t) => t, bold: (t) => t, task: (_i, t) => t };
+
+const MIN_COLUMN = 26;
+const MAX_COLUMN = 56;
+
+/**
+ * The interleaving as a table with one column per task, the way Lincheck prints interleavings: each
+ * step sits in its task's column and shows where the task resumed (file:line:column and the line).
+ * When the tasks do not fit side by side, each task gets a narrow lane marked where it runs and the
+ * step's text follows the lanes.
+ */
+export function formatTimeline(trace: readonly TraceStep[], width: number, style: TimelineStyle = plainStyle): string[] {
+  const tasks = [...new Set(trace.map((step) => step.task))];
+  const names = shortNames(trace);
+  const stepWidth = Math.max(4, String(trace.length).length);
+  const column = Math.min(MAX_COLUMN, Math.floor((width - stepWidth - 3) / Math.max(tasks.length, 1)) - 3);
+  return column >= MIN_COLUMN ? columns(trace, tasks, names, stepWidth, column, style) : lanes(trace, tasks, names, stepWidth, width, style);
+}
+
+function columns(
+  trace: readonly TraceStep[],
+  tasks: readonly string[],
+  names: Map<string, string>,
+  stepWidth: number,
+  column: number,
+  style: TimelineStyle,
+): string[] {
+  const cell = (text: string) => pad(truncate(text, column), column);
+  const header = `${pad('step', stepWidth, true)} │ ${tasks.map((task, i) => style.task(i, style.bold(cell(task)))).join(' │ ')}`;
+  const rule = `${'─'.repeat(stepWidth)}─┼─${tasks.map(() => '─'.repeat(column)).join('─┼─')}`;
+  const lines = [header.trimEnd(), style.dim(rule)];
+  for (const step of trace) {
+    const index = tasks.indexOf(step.task);
+    const [head, code] = describeStep(step, names);
+    const row = (text: string, first: boolean) =>
+      `${first ? pad(String(step.step), stepWidth, true) : ' '.repeat(stepWidth)} │ ${tasks
+        .map((_, i) => (i === index ? style.task(i, cell(text)) : cell('')))
+        .join(' │ ')}`.trimEnd();
+    lines.push(row(head, true));
+    if (code) lines.push(style.dim(row(`  ${code}`, false)));
+  }
+  return lines;
+}
+
+function lanes(
+  trace: readonly TraceStep[],
+  tasks: readonly string[],
+  names: Map<string, string>,
+  stepWidth: number,
+  width: number,
+  style: TimelineStyle,
+): string[] {
+  const lane = Math.max(3, ...tasks.map((task) => task.length + 1));
+  const header = `${pad('step', stepWidth, true)}  ${tasks.map((task, i) => style.task(i, pad(task, lane))).join('')}`;
+  const lines = [header.trimEnd()];
+  const textWidth = Math.max(20, width - stepWidth - 2 - lane * tasks.length - 1);
+  for (const step of trace) {
+    const index = tasks.indexOf(step.task);
+    const marks = tasks.map((_, i) => (i === index ? style.task(i, pad('●', lane)) : style.dim(pad('·', lane)))).join('');
+    const [head, code] = describeStep(step, names);
+    const text = truncate(`${step.task} ${head}${code ? `  ${code}` : ''}`, textWidth);
+    lines.push(`${pad(String(step.step), stepWidth, true)}  ${marks} ${style.task(index, text)}`.trimEnd());
+  }
+  return lines;
+}
+
+/** The step's headline (what happened, where) and the source line it resumed at, if any. */
+function describeStep(step: TraceStep, names: Map<string, string>): [string, string | undefined] {
+  if (step.kind === 'start') return ['start', undefined];
+  if (step.kind === 'timer') {
+    const timer = step.timer;
+    return [timer ? `${timer.kind === 'immediate' ? 'setImmediate' : `${timer.kind} ${timer.delay}ms`} fires` : 'timer fires', undefined];
+  }
+  if (!step.site) return ['resume', undefined];
+  if (step.site.line === 0) return [`resume in ${step.site.text}`, undefined];
+  return [`resume ${formatLocation(step.site, names)}`, step.site.text.trim()];
+}
+
+/** `file:line:column`, with the file shortened to its base name when that is unambiguous in the trace. */
+export function formatLocation(site: SiteRef, names?: Map<string, string>): string {
+  if (site.line === 0) return site.text;
+  return `${names?.get(site.file) ?? site.file}:${site.line}:${site.column}`;
+}
+
+/** Base names for files whose base name is unique among the trace's files; full paths otherwise. */
+export function shortNames(trace: readonly { readonly site: SiteRef | null }[]): Map<string, string> {
+  const files = [...new Set(trace.flatMap((step) => (step.site && step.site.line > 0 ? [step.site.file] : [])))];
+  const bases = files.map((file) => path.posix.basename(file));
+  return new Map(files.map((file, i) => [file, bases.filter((base) => base === bases[i]).length === 1 ? bases[i]! : file]));
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+function pad(text: string, width: number, right = false): string {
+  const gap = ' '.repeat(Math.max(0, width - text.length));
+  return right ? gap + text : text + gap;
+}
