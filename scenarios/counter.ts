@@ -9,7 +9,8 @@ export default defineScenario({
   setup: () => ({ value: 0 }),
   tasks: Array.from({ length: 10 }, () => async (s: { value: number }) => {
     const cur = s.value;
-    await Promise.resolve(); // any await is a scheduling point
+    // Any await is a scheduling point: another task may run here and write s.value.
+    await Promise.resolve();
     s.value = cur + 1;
   }),
   check: (s) => s.value === 10 || `expected 10, got ${s.value}`,

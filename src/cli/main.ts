@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const style: CommandStyle = { program: environment.env.npm_command === 'exec' ? 'npx racecheck' : 'racecheck' };
 
     const started = performance.now();
-    for (const reporter of reporters) reporter.onStart?.({ scenarios: scenarios.length, seed, version: VERSION });
+    for (const reporter of reporters) reporter.onStart?.({ scenarios: scenarios.map((s) => s.id), seed, version: VERSION });
     const reports: ScenarioReport[] = [];
     for (const scenario of scenarios) {
       const totalRuns = recipe ? 1 : (options.runs ?? scenario.runs ?? DEFAULTS.runs);

@@ -31,7 +31,7 @@ export function formatJunit(report: Report): string {
 
 function testcase(scenario: ScenarioReport): string[] {
   const exportName = scenario.id.slice(scenario.id.lastIndexOf('#') + 1);
-  const name = scenario.name === scenario.id ? exportName : `${exportName}: ${scenario.name}`;
+  const name = scenario.name === exportName ? exportName : `${exportName}: ${scenario.name}`;
   const open = `    <testcase classname="${attr(scenario.file)}" name="${attr(name)}" time="${seconds(scenario.durationMs)}"`;
   if (scenario.status === 'pass') return [`${open}/>`];
   if (scenario.status === 'error') {
@@ -41,7 +41,7 @@ function testcase(scenario: ScenarioReport): string[] {
   const v = scenario.violation!;
   const body = [
     `${v.kind}: ${v.message}`,
-    `run ${v.run} of ${scenario.runs}, run seed ${v.seed}, ${v.trace.length} steps, ${v.preemptions} preemptions, strategy ${v.strategy}`,
+    `run ${v.run}, run seed ${v.seed}, ${v.trace.length} steps, ${v.preemptions} preemptions, strategy ${v.strategy}`,
     '',
     ...formatTimeline(v.trace, 120),
     ...(v.blocked ?? []).map((b) => `blocked: ${b.task} waits at ${b.sites[0] ? `${b.sites[0].file}:${b.sites[0].line}:${b.sites[0].column}` : 'an await outside instrumented code'}`),

@@ -19,6 +19,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
   const c = new Chalk({ level: options.color });
   const write = (text = '') => options.out.write(`${text}\n`);
   let progressShown = false;
+  let idWidth = 0;
   const clearProgress = () => {
     if (progressShown) options.out.write('\r\x1b[2K');
     progressShown = false;
@@ -26,7 +27,8 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
 
   return {
     onStart({ scenarios, seed, version }) {
-      write(c.dim(`racecheck ${version} · ${scenarios} scenario${scenarios === 1 ? '' : 's'} · seed ${seed}`));
+      idWidth = Math.max(0, ...scenarios.map((id) => id.length));
+      write(c.dim(`racecheck ${version} · ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} · seed ${seed}`));
       write();
     },
     onProgress({ id, runs, totalRuns, elapsedMs }) {
@@ -37,7 +39,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
     },
     onScenarioEnd(scenario) {
       clearProgress();
-      write(scenarioLine(scenario, c));
+      write(truncateVisible(scenarioLine(scenario, c, idWidth), options.width));
     },
     onEnd(report) {
       clearProgress();
@@ -50,18 +52,19 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
   };
 }
 
-function scenarioLine(scenario: ScenarioReport, c: ChalkInstance): string {
+function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: number): string {
+  const id = scenario.id.padEnd(Math.min(idWidth, 60));
   const runs = `${scenario.runs} run${scenario.runs === 1 ? '' : 's'}`;
   const steps = `${scenario.steps} steps`;
   const rate = scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
   const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · '));
   if (scenario.status === 'pass') {
     const verdict = scenario.search.complete ? c.green(` · all ${scenario.search.schedules} schedules`) : '';
-    return ` ${c.green('✓')} ${scenario.id}  ${stats}${verdict}`;
+    return ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
   }
-  if (scenario.status === 'error') return ` ${c.yellow('!')} ${scenario.id}  ${c.yellow(scenario.error?.message ?? 'error')}`;
+  if (scenario.status === 'error') return ` ${c.yellow('!')} ${id}  ${c.yellow(scenario.error?.message ?? 'error')}`;
   const violation = scenario.violation!;
-  return ` ${c.red('✗')} ${scenario.id}  ${c.red(`${violation.kind}: ${firstLine(violation.message)}`)}  ${stats}`;
+  return ` ${c.red('✗')} ${id}  ${stats}  ${c.red(`${violation.kind}: ${firstLine(violation.message)}`)}`;
 }
 
 function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
@@ -74,13 +77,15 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
   const lines = [
     '',
     c.red.bold(`─── ${scenario.id} ${'─'.repeat(Math.max(3, Math.min(width, 100) - scenario.id.length - 5))}`),
-    scenario.name !== scenario.id ? c.bold(scenario.name) : '',
+    scenario.name !== scenario.id.slice(scenario.id.lastIndexOf('#') + 1) ? c.bold(scenario.name) : '',
     `${c.red.bold(v.kind)}: ${v.message.split('\n').join('\n  ')}`,
     c.dim(
-      `run ${v.run} of ${scenario.runs} · run seed ${v.seed} · ${v.trace.length} steps · ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
+      `run ${v.run} · run seed ${v.seed} · ${v.trace.length} steps · ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
     ),
     '',
-    ...formatTimeline(v.trace, width, style).map((line) => `  ${line}`),
+    c.dim('  Each step runs one task from the await it resumes at to its next await, or to its end.'),
+    '',
+    ...formatTimeline(v.trace, width - 2, style).map((line) => `  ${line}`),
   ].filter((line, i) => i !== 2 || line !== '');
   if (v.blocked && v.blocked.length > 0) {
     const names = shortNames(v.blocked.flatMap((b) => b.sites.map((site) => ({ site }))));
@@ -104,6 +109,28 @@ function summaryLine(report: Report, c: ChalkInstance): string {
     passed > 0 ? c.green(`${passed} passed`) : '',
   ].filter(Boolean);
   return `${parts.join(', ')} ${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
+}
+
+/** Cuts a line to `width` visible columns, leaving ANSI colour codes intact. */
+function truncateVisible(line: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const escape = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length - 1;
+      continue;
+    }
+    if (visible === width - 1 && i < line.length - 1 && stripAnsi(line.slice(i)).length > 1) return `${out}…\x1b[0m`.replace(/\x1b\[0m$/, line.includes('\x1b[') ? '\x1b[0m' : '');
+    out += line[i];
+    visible++;
+  }
+  return out;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 function formatRate(perSecond: number): string {

@@ -52,7 +52,7 @@ export interface Report {
 
 /** Lifecycle hooks a reporter may implement; each is optional. Reporters never decide the exit code. */
 export interface Reporter {
-  onStart?(info: { readonly scenarios: number; readonly seed: number; readonly version: string }): void;
+  onStart?(info: { readonly scenarios: readonly string[]; readonly seed: number; readonly version: string }): void;
   onScenarioStart?(scenario: { readonly id: string; readonly name: string; readonly runs: number }): void;
   onProgress?(progress: { readonly id: string; readonly runs: number; readonly totalRuns: number; readonly elapsedMs: number }): void;
   onScenarioEnd?(scenario: ScenarioReport): void;

@@ -43,7 +43,7 @@ export async function loadScenarios(file: string, options: InstrumentOptions = {
     if (!looksLikeScenario(value)) continue;
     const id = `${shown}#${exportName}`;
     try {
-      scenarios.push({ id, file: shown, exportName, scenario: normalizeScenario(value, id) });
+      scenarios.push({ id, file: shown, exportName, scenario: normalizeScenario(value, id, exportName) });
     } catch (error) {
       if (error instanceof ScenarioError) throw new LoadError(error.message, shown);
       throw error;

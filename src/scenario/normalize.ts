@@ -19,8 +19,11 @@ export function looksLikeScenario(value: unknown): value is { tasks: unknown } {
   return value !== null && typeof value === 'object' && 'tasks' in value;
 }
 
-/** Checks every field and returns the scheduler's view; `label` names the export in messages. */
-export function normalizeScenario(value: unknown, label: string): NormalizedScenario {
+/**
+ * Checks every field and returns the scheduler's view; `label` names the export in messages and
+ * `defaultName` is the name when the scenario has none (the export's name).
+ */
+export function normalizeScenario(value: unknown, label: string, defaultName = label): NormalizedScenario {
   if (!looksLikeScenario(value)) throw new ScenarioError(`${label}: not a scenario: expected an object with a "tasks" property`);
   const scenario = value as Scenario & Record<string, unknown>;
   const fail = (field: string, expected: string, actual: unknown): never => {
@@ -43,7 +46,7 @@ export function normalizeScenario(value: unknown, label: string): NormalizedScen
   }
   const tasks = normalizeTasks(scenario.tasks, fail);
   return {
-    name: scenario.name ?? label,
+    name: scenario.name ?? defaultName,
     setup: optionalFunction('setup') as NormalizedScenario['setup'],
     tasks,
     check: optionalFunction('check') as NormalizedScenario['check'],

@@ -24,9 +24,9 @@ describe('lost updates', () => {
     expect(awaits.length).toBeGreaterThan(0);
     expect(awaits[0]!.site).toEqual({
       file: 'scenarios/counter.ts',
-      line: 12,
+      line: 13,
       column: 5,
-      text: '    await Promise.resolve(); // any await is a scheduling point',
+      text: '    await Promise.resolve();',
     });
     expect(violation.trace[0]).toMatchObject({ step: 1, kind: 'start', site: null });
   });

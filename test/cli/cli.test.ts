@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { normalizeTimings, ROOT, runCli } from './run-cli.js';
+
+const schema = JSON.parse(readFileSync(path.join(ROOT, 'docs/report.schema.json'), 'utf8')) as object;
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+
+interface JsonReport {
+  seed: number;
+  scenarios: {
+    id: string;
+    status: string;
+    runs: number;
+    violation: { kind: string; message: string; seed: number; run: number; replay: string; command: string; trace: unknown[] } | null;
+    error?: { message: string };
+  }[];
+  summary: { scenarios: number; passed: number; failed: number; errors: number };
+}
+
+function parseReport(stdout: string): JsonReport {
+  const report = JSON.parse(stdout) as JsonReport;
+  if (!validate(report)) throw new Error(`report does not match docs/report.schema.json: ${JSON.stringify(validate.errors, null, 2)}`);
+  return report;
+}
+
+/** Splits a printed command into arguments (tokens and paths here never need shell parsing). */
+function argsOf(command: string): string[] {
+  return command
+    .split(' ')
+    .slice(1)
+    .map((arg) => arg.replace(/^'(.*)'$/, '$1'));
+}
+
+describe('racecheck on the bundled counter', () => {
+  it('reports the lost update with a timeline and a command that reproduces it', async () => {
+    const { code, stdout, stderr } = await runCli(['scenarios/counter.ts', '--seed', '42']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/✗ scenarios\/counter\.ts#default  1 run · 20 steps · [\d,]+ runs\/s  check: expected 10, got \d/);
+    expect(stdout).toMatch(/resume counter\.ts:13:5/);
+    expect(stdout).toContain('reproduce:');
+    expect(stdout).toMatch(/racecheck scenarios\/counter\.ts --replay 1\.[\w-]+/);
+    expect(stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('prints the same pretty report for the same seed (snapshot, timings normalised)', async () => {
+    const { stdout } = await runCli(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', '--seed', '7', '--runs', '30'], { COLUMNS: '110' });
+    await expect(normalizeTimings(stdout)).toMatchFileSnapshot('__snapshots__/counter.pretty.txt');
+  });
+
+  it('colours only when asked: FORCE_COLOR overrides a pipe', async () => {
+    const { stdout } = await runCli(['scenarios/counter.ts', '--seed', '1'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(stdout).toMatch(/\x1b\[/);
+  });
+});
+
+describe('machine reporters', () => {
+  it('prints exactly one JSON document matching the documented schema, and nothing else', async () => {
+    const { code, stdout } = await runCli(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', 'test/fixtures/cli/noisy.ts', '--seed', '3', '--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    expect(report.seed).toBe(3);
+    expect(report.summary).toMatchObject({ scenarios: 4, passed: 2, failed: 2, errors: 0 });
+    const counter = report.scenarios.find((s) => s.id === 'scenarios/counter.ts#default')!;
+    expect(counter.violation).toMatchObject({ kind: 'check', command: expect.stringContaining('--replay') });
+  });
+
+  it('writes JUnit XML next to the pretty report', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'racecheck-junit-'));
+    const file = path.join(dir, 'reports', 'racecheck.xml');
+    const { code, stdout } = await runCli(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', '--seed', '3', '--reporter', 'pretty', '--reporter', 'junit', '--output', file]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ scenarios/counter.ts#default');
+    const xml = await readFile(file, 'utf8');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="racecheck" tests="3" failures="1" errors="0"/);
+    expect(xml).toContain('<testcase classname="scenarios/counter.ts" name="default: counter: read-await-write loses updates"');
+    expect(xml).toMatch(/<failure message="check: expected 10, got \d+" type="check">check: expected 10, got \d+\n/);
+    expect(xml).toContain('reproduce: racecheck scenarios/counter.ts --replay 1.');
+    expect(xml).toContain('<testcase classname="test/fixtures/core/counter-locked.ts" name="exclusive"');
+  });
+
+  it('refuses two machine reporters on stdout', async () => {
+    const { code, stderr } = await runCli(['scenarios/counter.ts', '--json', '--reporter', 'junit']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('racecheck: json and junit cannot both write to stdout; give one a file with --reporter name:file or --output\n');
+  });
+});
+
+describe('reproduction', () => {
+  it('reruns the printed command and gets the same violation and trace', async () => {
+    const first = parseReport((await runCli(['test/fixtures/core/imported.ts', '--seed', '11', '--json'])).stdout).scenarios[0]!;
+    const again = await runCli([...argsOf(first.violation!.command), '--json']);
+    expect(again.code).toBe(1);
+    const replayed = parseReport(again.stdout).scenarios[0]!;
+    expect(replayed.violation).toMatchObject({ kind: first.violation!.kind, message: first.violation!.message, trace: first.violation!.trace });
+  });
+
+  it('reruns a failing run from its own seed with --runs 1', async () => {
+    const first = parseReport((await runCli(['scenarios/counter.ts', '--seed', '1000', '--json'])).stdout).scenarios[0]!.violation!;
+    const again = parseReport((await runCli(['scenarios/counter.ts', '--filter', 'counter.ts#default', '--seed', String(first.seed), '--runs', '1', '--json'])).stdout)
+      .scenarios[0]!.violation!;
+    expect(again).toMatchObject({ message: first.message, trace: first.trace, run: 1 });
+  });
+
+  it('replays without naming the file, and says plainly when the token no longer fits', async () => {
+    const violation = parseReport((await runCli(['test/fixtures/core/imported.ts', '--seed', '11', '--json'])).stdout).scenarios[0]!.violation!;
+    const replayed = await runCli(['--replay', violation.replay]);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stdout).toContain('✗ test/fixtures/core/imported.ts#overdraft');
+
+    const stale = await runCli(['test/fixtures/core/counter.ts', '--replay', violation.replay]);
+    expect(stale).toMatchObject({ code: 2, stderr: 'racecheck: the replay token is for test/fixtures/core/imported.ts#overdraft, which is not among the scenarios loaded\n' });
+
+    const damaged = await runCli(['--replay', `${violation.replay.slice(0, -6)}AAAAAA`]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/^racecheck: the replay token is damaged/);
+  });
+});
+
+describe('isolation', () => {
+  it('ends a run stuck in a synchronous loop, reports it as a timeout, and goes on', async () => {
+    const { code, stdout } = await runCli(['test/fixtures/cli/hang.ts', '--seed', '1', '--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    const spin = report.scenarios.find((s) => s.id.endsWith('#spin'))!;
+    expect(spin.violation).toMatchObject({ kind: 'timeout', run: 1 });
+    expect(spin.violation!.message).toMatch(/did not finish within 300 ms .* It was at step 2: spinner resumed at test\/fixtures\/cli\/hang\.ts:9:7\./);
+    expect(report.scenarios.find((s) => s.id.endsWith('#afterHang'))!.status).toBe('pass');
+  });
+
+  it('honours --timeout', async () => {
+    const { stdout } = await runCli(['test/fixtures/cli/hang.ts', '--filter', 'spin', '--timeout', '150', '--json']);
+    expect(parseReport(stdout).scenarios[0]!.violation!.message).toMatch(/within 150 ms/);
+  });
+
+  it('survives a scenario that calls process.exit', async () => {
+    const { code, stdout } = await runCli(['test/fixtures/cli/exits.ts', 'scenarios/counter.ts', '--seed', '2', '--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    expect(report.scenarios[0]!.violation).toMatchObject({ kind: 'exception', message: expect.stringMatching(/exited with code 7/) });
+    expect(report.scenarios[1]!.id).toBe('scenarios/counter.ts#default');
+  });
+});
+
+describe('exit codes and bad input', () => {
+  it('exits 0 when nothing is found, 1 on a violation', async () => {
+    expect((await runCli(['test/fixtures/core/counter-locked.ts', '--runs', '20'])).code).toBe(0);
+    expect((await runCli(['test/fixtures/core/counter.ts', '--filter', 'racy', '--seed', '1'])).code).toBe(1);
+  });
+
+  it('prints help and version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--runs', '--seed', '--strategy', '--max-steps', '--timeout', '--max-blocking', '--filter', '--reporter', '--output', '--json', '--replay']) {
+      expect(help.stdout).toContain(flag);
+    }
+    const version = await runCli(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['a path that does not exist', ['nope/missing.ts'], /^racecheck: nope\/missing\.ts: no such file or directory\n$/],
+    ['a directory with no scenario modules', ['test/fixtures/cli/empty-dir'], /^racecheck: test\/fixtures\/cli\/empty-dir: no scenario modules in this directory/],
+    ['a directory whose modules export no scenario', ['test/fixtures/cli/helpers-only'], /^racecheck: test\/fixtures\/cli\/helpers-only: no scenario modules \(no file there exports/],
+    ['a syntax error', ['test/fixtures/core/syntax-error.ts'], /^racecheck: test\/fixtures\/core\/syntax-error\.ts:4:35: syntax error: Unexpected token\n$/],
+    ['a module that throws on import', ['test/fixtures/core/throws-on-import.ts'], /^racecheck: test\/fixtures\/core\/throws-on-import\.ts: threw while being imported: Error: cannot connect to the configuration service\n$/],
+    ['a malformed scenario', ['test/fixtures/core/malformed.ts'], /"tasks\[1\]" must be a function, got the string "not a function"\n$/],
+    ['--runs abc', ['scenarios/counter.ts', '--runs', 'abc'], /^racecheck: option '--runs <n>' argument 'abc' is invalid\. expected a positive integer\.\n$/],
+    ['--seed -x', ['scenarios/counter.ts', '--seed', '-x'], /^racecheck: option '--seed <n>' argument '-x' is invalid\. expected an integer from 0 to 4294967295\.\n$/],
+    ['an unknown strategy', ['scenarios/counter.ts', '--strategy', 'chaos'], /^racecheck: option '--strategy <name>' argument 'chaos' is invalid\. Allowed choices are /],
+    ['an unknown reporter', ['scenarios/counter.ts', '--reporter', 'xml'], /^racecheck: option '--reporter <name>' argument 'xml' is invalid\. expected one of pretty, json, junit\.\n$/],
+    ['an unknown option', ['scenarios/counter.ts', '--frobnicate'], /^racecheck: unknown option '--frobnicate' \(see racecheck --help\)\n$/],
+    ['a filter that matches nothing', ['scenarios/counter.ts', '--filter', 'zzz'], /^racecheck: --filter zzz: no scenario's id or name contains it\n$/],
+  ];
+  it.each(usage)('exits 2 with one line on stderr for %s', async (_name, args, message) => {
+    const { code, stdout, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stdout).toBe('');
+  });
+});
