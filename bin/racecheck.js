@@ -8,11 +8,11 @@ try {
   process.stderr.write('racecheck: dist/ is missing: run `npm install` (or `npm run build`) in the racecheck package first\n');
   process.exit(3);
 }
-// A reader that goes away early (`racecheck | head`) is not an error worth a stack trace.
+// A reader that goes away early (`racecheck | head`) is not an error worth a stack trace; the exit code
+// still tells what racecheck found.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
   });
 }
 process.exitCode = await main(process.argv.slice(2), {
