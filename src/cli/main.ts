@@ -53,7 +53,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     for (const reporter of reporters) reporter.onStart?.({ scenarios: scenarios.map((s) => s.id), seed, version: VERSION });
     const reports: ScenarioReport[] = [];
     for (const scenario of scenarios) {
-      const totalRuns = recipe ? 1 : (options.runs ?? scenario.runs ?? DEFAULTS.runs);
+      const totalRuns = recipe ? 1 : (options.runs ?? scenario.runs ?? (options.strategy === 'exhaustive' ? DEFAULTS.exhaustiveRuns : DEFAULTS.runs));
       for (const reporter of reporters) reporter.onScenarioStart?.({ id: scenario.id, name: scenario.name, runs: totalRuns });
       const scenarioStarted = performance.now();
       const result = await runner.run(scenario, runOptions(options, seed, recipe), (runs) => {
@@ -123,7 +123,15 @@ function selectScenarios(scenarios: readonly ScenarioInfo[], options: CliOptions
 function runOptions(options: CliOptions, seed: number, recipe: ReplayRecipe | undefined): WorkerRunOptions {
   const limits = { maxSteps: options.maxSteps, timeoutMs: options.timeoutMs, maxBlockingMs: options.maxBlockingMs };
   if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts } };
-  return { ...limits, seed, runs: options.runs, strategy: options.strategy };
+  return {
+    ...limits,
+    seed,
+    runs: options.runs,
+    strategy: options.strategy,
+    depth: options.depth,
+    maxPreemptions: options.maxPreemptions,
+    shrink: options.shrink,
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS } from '../scheduler/engine.js';
 import { MAX_SEED } from '../scheduler/rng.js';
-import { STRATEGY_NAMES, type StrategyName } from '../scheduler/strategies/index.js';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../scheduler/strategies/index.js';
+import { DEFAULT_PCT_DEPTH } from '../scheduler/strategies/pct.js';
 import { UsageError } from './errors.js';
 
 export const REPORTER_NAMES = ['pretty', 'json', 'junit'] as const;
@@ -20,6 +21,9 @@ export interface CliOptions {
   readonly runs: number | undefined;
   readonly seed: number | undefined;
   readonly strategy: StrategyName | undefined;
+  readonly depth: number | undefined;
+  readonly maxPreemptions: number | undefined;
+  readonly shrink: boolean;
   readonly maxSteps: number | undefined;
   readonly timeoutMs: number | undefined;
   readonly maxBlockingMs: number | undefined;
@@ -44,7 +48,10 @@ export function parseArguments(argv: readonly string[], version: string, stdout:
     .argument('[paths...]', `scenario files, directories or globs (default: ${DEFAULT_PATH})`)
     .option('--runs <n>', `schedules to try per scenario (default: the scenario's runs, else ${DEFAULTS.runs})`, positiveInteger)
     .option('--seed <n>', "master seed; a run's own seed derives from it and the run's index (default: random)", seed)
-    .addOption(new Option('--strategy <name>', 'how to choose the next task at each step (default: random)').choices(STRATEGY_NAMES))
+    .addOption(new Option('--strategy <name>', `how to choose the next task at each step (default: ${DEFAULT_STRATEGY})`).choices(STRATEGY_NAMES))
+    .option('--depth <d>', `PCT's bug depth: d-1 priority change points per run (default ${DEFAULT_PCT_DEPTH})`, positiveInteger)
+    .option('--max-preemptions <k>', 'exhaustive search: only schedules with at most k preemptions (the verdict is complete within k)', nonNegativeInteger)
+    .option('--no-shrink', 'report a failing schedule as found, without minimising it')
     .option('--max-steps <n>', `steps allowed in one run before a max-steps violation (default ${DEFAULTS.maxSteps})`, positiveInteger)
     .option('--timeout <ms>', `real time allowed for one run before a timeout violation (default ${DEFAULTS.timeoutMs})`, positiveInteger)
     .option('--max-blocking <ms>', `longest synchronous step, in real ms, before a blocked-loop violation (default ${DEFAULTS.maxBlockingMs})`, positiveInteger)
@@ -86,6 +93,9 @@ export function parseArguments(argv: readonly string[], version: string, stdout:
     runs?: number;
     seed?: number;
     strategy?: StrategyName;
+    depth?: number;
+    maxPreemptions?: number;
+    shrink: boolean;
     maxSteps?: number;
     timeout?: number;
     maxBlocking?: number;
@@ -110,6 +120,9 @@ export function parseArguments(argv: readonly string[], version: string, stdout:
       runs: raw.runs,
       seed: raw.seed,
       strategy: raw.strategy,
+      depth: raw.depth,
+      maxPreemptions: raw.maxPreemptions,
+      shrink: raw.shrink,
       maxSteps: raw.maxSteps,
       timeoutMs: raw.timeout,
       maxBlockingMs: raw.maxBlocking,
@@ -127,6 +140,12 @@ export function parseArguments(argv: readonly string[], version: string, stdout:
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer.');
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { DEFAULTS, type ScenarioResult, type SiteRef, type TraceStep } from '../scheduler/engine.js';
 import { deriveRunSeed } from '../scheduler/rng.js';
+import { DEFAULT_STRATEGY } from '../scheduler/strategies/index.js';
 import { createHeartbeatBuffer, readHeartbeat, type HeartbeatReading } from './heartbeat.js';
 import type { FromWorker, ScenarioInfo, WorkerConfig, WorkerRunOptions } from './protocol.js';
 
@@ -114,6 +115,7 @@ class WorkerSession {
 
   run(info: ScenarioInfo, options: WorkerRunOptions, onProgress: (runs: number) => void): Promise<RunAttempt> {
     const timeoutMs = options.timeoutMs ?? info.timeoutMs ?? DEFAULTS.timeoutMs;
+    let provisional: ScenarioResult | undefined;
     return new Promise((resolve, reject) => {
       let generation = readHeartbeat(this.heartbeat).generation;
       let since = performance.now();
@@ -126,13 +128,14 @@ class WorkerSession {
         } else if (beat.active && now - since > timeoutMs + GRACE_MS) {
           clearInterval(watchdog);
           this.finish();
-          resolve({ kind: 'died', result: this.deathResult(info, options, beat, 'timeout', timeoutMs) });
+          resolve({ kind: 'died', result: provisional ?? this.deathResult(info, options, beat, 'timeout', timeoutMs) });
           void this.terminate();
         }
       }, POLL_MS);
       this.expect(
         (message) => {
           if (message.type === 'progress' && message.id === info.id) onProgress(message.runs);
+          if (message.type === 'provisional' && message.id === info.id) provisional = message.result;
           if ((message.type === 'result' || message.type === 'failed') && message.id === info.id) {
             clearInterval(watchdog);
             this.finish();
@@ -142,7 +145,7 @@ class WorkerSession {
         },
         (reason) => {
           clearInterval(watchdog);
-          resolve({ kind: 'died', result: this.deathResult(info, options, readHeartbeat(this.heartbeat), reason, timeoutMs) });
+          resolve({ kind: 'died', result: provisional ?? this.deathResult(info, options, readHeartbeat(this.heartbeat), reason, timeoutMs) });
         },
       );
       this.worker.postMessage({ type: 'run', id: info.id, options });
@@ -183,7 +186,7 @@ class WorkerSession {
       steps: beat.step,
       durationMs: 0,
       seed,
-      search: { strategy: options.replay ? 'replay' : (options.strategy ?? 'random'), schedules: beat.run, complete: false },
+      search: { strategy: options.replay ? 'replay' : (options.strategy ?? DEFAULT_STRATEGY), schedules: beat.run, complete: false },
     };
     if (!beat.active) return { ...base, status: 'error', violation: null, error: { message: `the worker running ${info.id} stopped: ${reason}` } };
     const trace: TraceStep[] = beat.recent.map((step) => ({

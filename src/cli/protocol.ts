@@ -14,7 +14,7 @@ export interface ScenarioInfo {
 }
 
 /** Options of one scenario's runs, as they cross to the worker (plain data). */
-export type WorkerRunOptions = Pick<RunScenarioOptions, 'runs' | 'seed' | 'maxSteps' | 'timeoutMs' | 'maxBlockingMs'> & {
+export type WorkerRunOptions = Pick<RunScenarioOptions, 'runs' | 'seed' | 'maxSteps' | 'timeoutMs' | 'maxBlockingMs' | 'depth' | 'maxPreemptions' | 'shrink'> & {
   readonly strategy?: StrategyName;
   readonly replay?: Schedule;
 };
@@ -36,4 +36,6 @@ export type FromWorker =
   | { readonly type: 'sites'; readonly sites: readonly (SiteRef & { readonly id: number })[] }
   | { readonly type: 'progress'; readonly id: string; readonly runs: number }
   | { readonly type: 'result'; readonly id: string; readonly result: ScenarioResult }
+  /** A violation as found, before shrinking: what the parent reports if the worker dies while shrinking. */
+  | { readonly type: 'provisional'; readonly id: string; readonly result: ScenarioResult }
   | { readonly type: 'failed'; readonly id: string; readonly message: string };

@@ -59,6 +59,7 @@ async function handle(message: ToWorker): Promise<void> {
     const result = await runScenario(scenario, {
       ...message.options,
       onRunStart: (run) => heartbeat.startRun(run),
+      onViolation: (result) => post({ type: 'provisional', id: message.id, result }),
       onStep: (_run, entry, choice, candidates) =>
         heartbeat.step(entry.step, entry.taskIndex, entry.kind, entry.site?.id ?? -1, choice, candidates),
       onRun: (completed) => {

@@ -56,10 +56,14 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
   const id = scenario.id.padEnd(Math.min(idWidth, 60));
   const runs = `${scenario.runs} run${scenario.runs === 1 ? '' : 's'}`;
   const steps = `${scenario.steps} steps`;
-  const rate = scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
+  // A failing scenario's time includes shrinking its schedule: a rate would mislead.
+  const rate = scenario.status === 'pass' && scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
   const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · '));
   if (scenario.status === 'pass') {
-    const verdict = scenario.search.complete ? c.green(` · all ${scenario.search.schedules} schedules`) : '';
+    const bound = scenario.search.maxPreemptions;
+    const verdict = scenario.search.complete
+      ? c.green(` · all ${scenario.search.schedules} schedules${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
+      : '';
     return ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
   }
   if (scenario.status === 'error') return ` ${c.yellow('!')} ${id}  ${c.yellow(scenario.error?.message ?? 'error')}`;

@@ -21,15 +21,65 @@ const MAX_COLUMN = 56;
  * step's text follows the lanes.
  */
 export function formatTimeline(trace: readonly TraceStep[], width: number, style: TimelineStyle = plainStyle): string[] {
-  const tasks = [...new Set(trace.map((step) => step.task))];
+  const rows = foldSoloTasks(trace);
+  const tasks = [...new Set(rows.flatMap((row) => ('task' in row ? [row.task] : [])))];
   const names = shortNames(trace);
-  const stepWidth = Math.max(4, String(trace.length).length);
+  const stepWidth = Math.max(4, ...rows.map((row) => ('task' in row ? String(row.step) : row.steps).length));
   const column = Math.min(MAX_COLUMN, Math.floor((width - stepWidth - 3) / Math.max(tasks.length, 1)) - 3);
-  return column >= MIN_COLUMN ? columns(trace, tasks, names, stepWidth, column, style) : lanes(trace, tasks, names, stepWidth, width, style);
+  return column >= MIN_COLUMN ? columns(rows, tasks, names, stepWidth, column, style) : lanes(rows, tasks, names, stepWidth, width, style);
+}
+
+/** Tasks that ran from their first step to their last without another task in between, folded into one line. */
+interface FoldedRow {
+  readonly steps: string;
+  readonly text: string;
+}
+
+type Row = TraceStep | FoldedRow;
+
+/**
+ * Folds every task whose steps are all consecutive (nothing interleaved with it) into one line, so the
+ * timeline shows the tasks that actually interleaved: a shrunk ten-task counter race reads as the two tasks
+ * that lost the update. A task that ran in one piece inside another's span is part of the story and stays.
+ * Nothing is folded when that would leave no task, or only one task fewer.
+ */
+function foldSoloTasks(trace: readonly TraceStep[]): Row[] {
+  const segments = new Map<string, number>();
+  trace.forEach((step, i) => {
+    if (i === 0 || trace[i - 1]!.task !== step.task) segments.set(step.task, (segments.get(step.task) ?? 0) + 1);
+  });
+  const spans = new Map<string, [number, number]>();
+  trace.forEach((step, i) => spans.set(step.task, [spans.get(step.task)?.[0] ?? i, i]));
+  // A task that ran in one piece but inside another task's span is part of the interleaving: keep it.
+  const inside = (task: string) => {
+    const [first] = spans.get(task)!;
+    return [...spans].some(([other, [from, to]]) => other !== task && from < first && first < to);
+  };
+  const solo = new Set([...segments].filter(([task, count]) => count === 1 && !inside(task)).map(([task]) => task));
+  if (solo.size < 2 || solo.size === segments.size) return [...trace];
+  const rows: Row[] = [];
+  let run: TraceStep[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const tasks = [...new Set(run.map((step) => step.task))];
+    const steps = `${run[0]!.step}–${run[run.length - 1]!.step}`;
+    const who = tasks.length === 1 ? `${tasks[0]} ran` : tasks.length <= 3 ? `${tasks.join(', ')} each ran` : `${tasks[0]}, ${tasks[1]}, …, ${tasks[tasks.length - 1]} (${tasks.length} tasks) each ran`;
+    rows.push({ steps, text: `${who} alone, without interleaving` });
+    run = [];
+  };
+  for (const step of trace) {
+    if (solo.has(step.task)) run.push(step);
+    else {
+      flush();
+      rows.push(step);
+    }
+  }
+  flush();
+  return rows;
 }
 
 function columns(
-  trace: readonly TraceStep[],
+  trace: readonly Row[],
   tasks: readonly string[],
   names: Map<string, string>,
   stepWidth: number,
@@ -41,6 +91,10 @@ function columns(
   const rule = `${'─'.repeat(stepWidth)}─┼─${tasks.map(() => '─'.repeat(column)).join('─┼─')}`;
   const lines = [header.trimEnd(), style.dim(rule)];
   for (const step of trace) {
+    if (!('task' in step)) {
+      lines.push(style.dim(`${pad(step.steps, stepWidth, true)} │ ${step.text}`));
+      continue;
+    }
     const index = tasks.indexOf(step.task);
     const [head, code] = describeStep(step, names);
     const row = (text: string, first: boolean) =>
@@ -54,7 +108,7 @@ function columns(
 }
 
 function lanes(
-  trace: readonly TraceStep[],
+  trace: readonly Row[],
   tasks: readonly string[],
   names: Map<string, string>,
   stepWidth: number,
@@ -66,6 +120,10 @@ function lanes(
   const lines = [header.trimEnd()];
   const textWidth = Math.max(20, width - stepWidth - 2 - lane * tasks.length - 1);
   for (const step of trace) {
+    if (!('task' in step)) {
+      lines.push(style.dim(`${pad(step.steps, stepWidth, true)}  ${step.text}`));
+      continue;
+    }
     const index = tasks.indexOf(step.task);
     const marks = tasks.map((_, i) => (i === index ? style.task(i, pad('●', lane)) : style.dim(pad('·', lane)))).join('');
     const [head, code] = describeStep(step, names);

@@ -2,12 +2,15 @@ import { normalizeScenario } from '../scenario/normalize.js';
 import type { NormalizedScenario } from '../scenario/types.js';
 import { deriveRunSeed, isValidSeed, randomSeed } from './rng.js';
 import { Run, type RunOutcome, type RunRecord, type RunViolation, type TraceEntry } from './run.js';
-import { createStrategy, isStrategyName, type StrategyName } from './strategies/index.js';
+import { shrinkSchedule } from './shrink.js';
+import { createStrategy, DEFAULT_STRATEGY, isStrategyName, type StrategyName } from './strategies/index.js';
 import { createReplayStrategy, ReplayMismatchError, type Schedule } from './strategies/replay.js';
 import type { Site, Strategy, ViolationKind } from './types.js';
 
 export const DEFAULTS = {
   runs: 100,
+  /** Without --runs, an exhaustive search may run this many schedules before giving up on a verdict. */
+  exhaustiveRuns: 100_000,
   maxSteps: 10_000,
   timeoutMs: 5_000,
   maxBlockingMs: 100,
@@ -18,8 +21,14 @@ export interface RunScenarioOptions {
   runs?: number;
   /** Master seed (0 to 2^32-1); default a random one, reported in the result. */
   seed?: number;
-  /** A strategy name or your own Strategy object. Default `random`. */
+  /** A strategy name or your own Strategy object. Default `portfolio`. */
   strategy?: StrategyName | Strategy;
+  /** PCT's bug depth (`pct` strategy). Default 3. */
+  depth?: number;
+  /** Bound on preemptions for the `exhaustive` strategy; its verdict is then complete within that bound. */
+  maxPreemptions?: number;
+  /** Minimise a failing schedule before reporting it (default true). */
+  shrink?: boolean;
   maxSteps?: number;
   timeoutMs?: number;
   maxBlockingMs?: number;
@@ -31,6 +40,8 @@ export interface RunScenarioOptions {
   onRunStart?: (run: number, seed: number) => void;
   /** Called after every run, with how many have run. */
   onRun?: (completed: number) => void;
+  /** Called with the violation as found, before shrinking starts (so a watchdog can report it if shrinking hangs). */
+  onViolation?: (result: ScenarioResult) => void;
   /**
    * Called at every step before it runs (`run` is 1-based), with the index chosen among how many
    * candidates; for watchdogs that must name where a run hung and how to replay it.
@@ -70,6 +81,8 @@ export interface Violation {
   readonly trace: readonly TraceStep[];
   readonly preemptions: number;
   readonly shrunk: boolean;
+  /** Runs spent minimising the schedule. */
+  readonly shrinkRuns?: number;
   /** For a deadlock: every blocked task and where it waits, innermost await first. */
   readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
 }
@@ -80,6 +93,8 @@ export interface SearchSummary {
   readonly schedules: number;
   /** True only when every schedule was run (an exhaustive search that finished). */
   readonly complete: boolean;
+  /** The preemption bound the search was complete within, when there was one. */
+  readonly maxPreemptions?: number;
 }
 
 interface ResultBase {
@@ -119,7 +134,9 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const seed = options.seed ?? randomSeed();
   if (!isValidSeed(seed)) throw new RangeError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${seed}`);
   const strategy = resolveStrategy(options);
-  const runs = options.replay ? 1 : (options.runs ?? scenario.runs ?? DEFAULTS.runs);
+  const defaultRuns = strategy.name === 'exhaustive' ? DEFAULTS.exhaustiveRuns : DEFAULTS.runs;
+  const runs = options.replay ? 1 : (options.runs ?? scenario.runs ?? defaultRuns);
+  const bound = (strategy as { bound?: number }).bound;
   const limits = {
     maxSteps: options.maxSteps ?? scenario.maxSteps ?? DEFAULTS.maxSteps,
     timeoutMs: options.timeoutMs ?? scenario.timeoutMs ?? DEFAULTS.timeoutMs,
@@ -137,7 +154,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     steps,
     durationMs: round(performanceNow() - started),
     seed,
-    search: { strategy: strategy.name, schedules: schedules.size, complete: false },
+    search: { strategy: strategy.name, schedules: schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
   });
 
   for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
@@ -151,6 +168,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       ...limits,
       onStep: options.onStep && ((entry, choice, candidates) => options.onStep!(index + 1, entry, choice, candidates)),
     });
+    const runName = strategy.runName?.() ?? strategy.name;
     const outcome: RunOutcome = await run.execute();
     completed++;
     steps += outcome.record.steps;
@@ -164,7 +182,20 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       throw error;
     }
     if (outcome.violation) {
-      return { ...base(), status: 'fail', violation: toViolation(outcome.violation, outcome.record, index, runSeed, strategy.name) };
+      const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(outcome.violation, outcome.record, index, runSeed, runName) };
+      if (options.shrink === false || options.replay || outcome.violation.kind === 'timeout') return found;
+      options.onViolation?.(found);
+      const shrunk = await shrinkSchedule({
+        scenario,
+        seed: runSeed,
+        limits,
+        record: outcome.record,
+        violation: outcome.violation,
+        onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+      });
+      if (!shrunk) return { ...found, durationMs: base().durationMs };
+      const violation = { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs };
+      return { ...base(), status: 'fail', violation };
     }
   }
   const result = base();
@@ -174,10 +205,10 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
 
 function resolveStrategy(options: RunScenarioOptions): Strategy {
   if (options.replay) return createReplayStrategy(options.replay);
-  const strategy = options.strategy ?? 'random';
+  const strategy = options.strategy ?? DEFAULT_STRATEGY;
   if (typeof strategy !== 'string') return strategy;
   if (!isStrategyName(strategy)) throw new RangeError(`unknown strategy "${strategy}"`);
-  return createStrategy(strategy);
+  return createStrategy(strategy, { depth: options.depth, maxPreemptions: options.maxPreemptions });
 }
 
 function isLoaded(input: object): input is LoadedScenario {

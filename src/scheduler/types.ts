@@ -39,6 +39,8 @@ export interface Strategy {
   endRun?(steps: number, failed: boolean): void;
   /** False when the strategy has nothing left to try (an exhaustive search that covered everything). */
   hasMore?(): boolean;
+  /** For a strategy made of others: the name of the one driving the current run (reported with a violation). */
+  runName?(): string;
 }
 
 export type ViolationKind =

@@ -1,0 +1,64 @@
+import seedrandom from 'seedrandom';
+import type { Candidate, RunInfo, Strategy } from '../types.js';
+
+export interface PctOptions {
+  /** Bug depth d: d-1 priority change points per run. Default 3. */
+  readonly depth?: number;
+}
+
+export const DEFAULT_PCT_DEPTH = 3;
+
+/**
+ * Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010). Each run
+ * gives the tasks random distinct priorities d..d+n-1 and picks d-1 change points among the k steps; the
+ * highest-priority ready task always runs, and at the i-th change point the running task drops to priority
+ * d-i. A bug of depth d is found with probability at least 1/(n·k^(d-1)) per run, where uniform random
+ * choice can need exponentially many runs for a task held back over many steps.
+ * k is not known before a run, so it is the longest run seen so far in this scenario (at least 2n at first).
+ */
+export function createPctStrategy(options: PctOptions = {}): Strategy {
+  const depth = options.depth ?? DEFAULT_PCT_DEPTH;
+  if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`PCT depth must be a positive integer, got ${depth}`);
+  let longestRun = 0;
+  let priorities: number[] = [];
+  let changePoints: number[] = [];
+
+  const priorityOf = (task: number): number => priorities[task] ?? 0;
+  const highest = (candidates: readonly Candidate[]): number => {
+    let best = 0;
+    for (let i = 1; i < candidates.length; i++) {
+      if (priorityOf(candidates[i]!.taskIndex) > priorityOf(candidates[best]!.taskIndex)) best = i;
+    }
+    return best;
+  };
+
+  return {
+    name: 'pct',
+    startRun(info: RunInfo) {
+      const next = seedrandom.alea(`${info.seed}:pct`);
+      // One slot more than the tasks: work outside any task (its index is taskCount) gets a priority too.
+      const slots = info.taskCount + 1;
+      const order = Array.from({ length: slots }, (_, i) => i);
+      for (let i = slots - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      priorities = [];
+      order.forEach((task, rank) => (priorities[task] = depth + rank));
+      const k = Math.max(longestRun, 2 * slots);
+      changePoints = Array.from({ length: depth - 1 }, () => 1 + Math.floor(next() * k));
+    },
+    choose(candidates: readonly Candidate[], step: number) {
+      let chosen = highest(candidates);
+      const change = changePoints.indexOf(step + 1);
+      if (change !== -1) {
+        priorities[candidates[chosen]!.taskIndex] = depth - 1 - change;
+        chosen = highest(candidates);
+      }
+      return chosen;
+    },
+    endRun(steps: number) {
+      longestRun = Math.max(longestRun, steps);
+    },
+  };
+}
