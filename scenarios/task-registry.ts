@@ -1,10 +1,11 @@
 /**
- * Seed article 000 ("When do I need locks"), "Experiment 1: Simple Dictionary Operations" and "Common
- * Mistakes" 1: operations that do not await need no lock. Three workers register 100 tasks each in a shared
- * registry; a Map operation has no await inside, so no other task can run in the middle of one, and all 300
- * entries are there in every schedule, with or without the article's lock. The workers here await each
- * registration (the article's loop awaits nothing), so they really do interleave between operations.
- * Reading settings without a lock (000's "Mistake 1") is safe for the same reason.
+ * Seed article 000 ("When do I need locks"), "Experiment 1: Simple Dictionary Operations": operations that
+ * do not await need no lock. Three workers register 100 tasks each in a shared registry; a Map operation
+ * has no await inside, so no other task can run in the middle of one, and all 300 entries are there in
+ * every schedule, with or without the article's lock. The workers here await each registration (the
+ * article's loop awaits nothing), so they really do interleave between operations.
+ * fixedConfigReadWithoutLock is 000's "Common Mistakes" 1, a lock around `get_config`: a read with no await
+ * in it is safe without one, for the same reason.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineScenario, type TaskFn } from 'racecheck';
