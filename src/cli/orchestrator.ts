@@ -183,6 +183,7 @@ class WorkerSession {
       id: info.id,
       name: info.name,
       runs: beat.run,
+      failedRuns: beat.active ? 1 : 0,
       steps: beat.step,
       durationMs: 0,
       seed,

@@ -29,6 +29,8 @@ export interface RunScenarioOptions {
   maxPreemptions?: number;
   /** Minimise a failing schedule before reporting it (default true). */
   shrink?: boolean;
+  /** Go on after the first violation and count failing runs (`failedRuns`); the first violation is reported. */
+  keepGoing?: boolean;
   maxSteps?: number;
   timeoutMs?: number;
   maxBlockingMs?: number;
@@ -101,6 +103,8 @@ interface ResultBase {
   readonly id: string;
   readonly name: string;
   readonly runs: number;
+  /** Runs that found a violation: 1 at most unless `keepGoing`. */
+  readonly failedRuns: number;
   readonly steps: number;
   readonly durationMs: number;
   /** The master seed. */
@@ -147,10 +151,13 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const schedules = new Set<number>();
   let steps = 0;
   let completed = 0;
+  let failedRuns = 0;
+  let first: { violation: RunViolation; record: RunRecord; index: number; seed: number; strategy: string } | undefined;
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
     runs: completed,
+    failedRuns,
     steps,
     durationMs: round(performanceNow() - started),
     seed,
@@ -182,21 +189,26 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       throw error;
     }
     if (outcome.violation) {
-      const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(outcome.violation, outcome.record, index, runSeed, runName) };
-      if (options.shrink === false || options.replay || outcome.violation.kind === 'timeout') return found;
-      options.onViolation?.(found);
-      const shrunk = await shrinkSchedule({
-        scenario,
-        seed: runSeed,
-        limits,
-        record: outcome.record,
-        violation: outcome.violation,
-        onRunStart: () => options.onRunStart?.(index + 1, runSeed),
-      });
-      if (!shrunk) return { ...found, durationMs: base().durationMs };
-      const violation = { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs };
-      return { ...base(), status: 'fail', violation };
+      failedRuns++;
+      first ??= { violation: outcome.violation, record: outcome.record, index, seed: runSeed, strategy: runName };
+      if (!options.keepGoing) break;
     }
+  }
+  if (first) {
+    const { violation, record, index, seed: runSeed, strategy: runName } = first;
+    const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
+    if (options.shrink === false || options.replay || violation.kind === 'timeout') return found;
+    options.onViolation?.(found);
+    const shrunk = await shrinkSchedule({
+      scenario,
+      seed: runSeed,
+      limits,
+      record,
+      violation,
+      onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+    });
+    if (!shrunk) return { ...found, durationMs: base().durationMs };
+    return { ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } };
   }
   const result = base();
   const complete = strategy.hasMore?.() === false;

@@ -1,17 +1,13 @@
 import type { Candidate, Strategy } from '../types.js';
 
 export interface ExhaustiveOptions {
-  /** Explore only schedules with at most this many preemptions. Default: no bound. */
+  /** Explore only schedules with at most this many preemptions (or delays). Default: no bound. */
   readonly maxPreemptions?: number | undefined;
-}
-
-/** A decision of the current path, kept so the search can come back and take another branch. */
-interface Frame {
-  /** Candidates there were; a replay of the same choices must find as many. */
-  readonly count: number;
-  chosen: number;
-  /** Free alternatives (no preemption) still to try from this decision, in candidate order. */
-  readonly untried: number[];
+  /**
+   * What a schedule's cost counts, and so the order schedules are explored in (cheapest first):
+   * `preemptions` (iterative context bounding; the default) or `delays` (delay bounding).
+   */
+  readonly order?: 'preemptions' | 'delays';
 }
 
 /** The program made different candidates for the same choices: exhaustive search needs a deterministic scenario. */
@@ -25,36 +21,60 @@ export class NondeterminismError extends Error {
   }
 }
 
+/** A decision of the current path, kept so the search can come back and take another branch. */
+interface Frame {
+  /** Candidates there were; a replay of the same choices must find as many. */
+  readonly count: number;
+  chosen: number;
+  /** Alternatives that cost nothing more (explored depth-first in this subtree), in candidate order. */
+  readonly untried: number[];
+}
+
 /**
- * Depth-first enumeration of every schedule, in order of increasing preemptions (iterative context
- * bounding, as in CHESS: Musuvathi and Qadeer, PLDI 2007). A preemption is switching away from a task that
- * could have gone on; switching when it is blocked or finished is free. Schedules with c preemptions are all
- * run before any with c+1: each decision's free alternatives are explored depth-first right away, and its
- * preempting alternatives are queued as the roots of the next bound's subtrees.
+ * Where a subtree of the search starts: the first `depth` choices of a finished run's path, then
+ * `alternative`. Paths are shared between the roots a run created, so a root costs a few words.
+ */
+interface Root {
+  readonly path: readonly number[];
+  readonly depth: number;
+  readonly alternative: number;
+}
+
+/**
+ * Depth-first enumeration of every schedule, cheapest first. With `preemptions` (the `exhaustive`
+ * strategy), the cost of a schedule is how often it switched away from a task that could have gone on
+ * (iterative context bounding, as in CHESS: Musuvathi and Qadeer, PLDI 2007): switching when a task is
+ * blocked or finished is free, so all schedules with c preemptions run before any with c+1. With `delays`
+ * (Emmi, Qadeer and Rakamarić, POPL 2011), the default is round robin and every departure from it costs
+ * how many candidates it skips: bound 0 is a single schedule, so the first few bounds stay small even
+ * with many tasks.
  *
- * Each schedule is a fresh run (stateless search): the prefix of recorded choices is replayed, and past it
- * the default is to keep running the current task, else the first candidate. A decision with a single
- * candidate is no choice and costs nothing. Nothing else is pruned; see the README on reduction.
+ * Each schedule is a fresh run (stateless search): the root's choices are replayed, and past them the
+ * default is taken. At every decision, alternatives of equal cost are explored depth-first right away and
+ * dearer ones are queued as roots of later subtrees. A decision with a single candidate is no choice.
+ * Nothing else is pruned: partial-order reduction needs to know which state each step reads and writes,
+ * and racecheck sees awaits, not memory accesses (see the README).
  */
 export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strategy & { readonly bound: number | undefined } {
   const bound = options.maxPreemptions;
-  /** Roots of subtrees still to explore, by their number of preemptions: each a prefix of choices. */
-  const pending = new Map<number, number[][]>([[0, [[]]]]);
+  const order = options.order ?? 'preemptions';
+  const pending = new Map<number, Root[]>([[0, [{ path: [], depth: 0, alternative: -1 }]]]);
   let level = 0;
   let frames: Frame[] = [];
-  /** Frames below this index belong to the subtree's root prefix: fixed, not to backtrack into. */
+  /** Frames below this index belong to the subtree's root: fixed, not to backtrack into. */
   let rootLength = 0;
   let plan: number[] = [];
   let exhausted = false;
   let previousTask = -1;
+  /** Roots found in the current run, waiting for its final path: [depth, alternative, cost]. */
+  let found: [number, number, number][] = [];
 
   const nextRoot = (): boolean => {
     while (bound === undefined || level <= bound) {
-      const queue = pending.get(level);
-      const root = queue?.shift();
+      const root = pending.get(level)?.shift();
       if (root) {
-        plan = root;
-        rootLength = root.length;
+        plan = root.alternative === -1 ? [] : [...root.path.slice(0, root.depth), root.alternative];
+        rootLength = plan.length;
         frames = [];
         return true;
       }
@@ -66,12 +86,12 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
   };
   nextRoot();
 
-  const defer = (prefix: readonly number[], alternative: number): void => {
-    const next = level + 1;
-    if (bound !== undefined && next > bound) return;
-    const queue = pending.get(next) ?? [];
-    queue.push([...prefix, alternative]);
-    pending.set(next, queue);
+  /** What taking candidate `i` costs beyond the default, given the task that ran last. */
+  const costOf = (candidates: readonly Candidate[], i: number, chosen: number): number => {
+    if (order === 'preemptions') {
+      return candidates.some((c) => c.taskIndex === previousTask) && candidates[i]!.taskIndex !== previousTask ? 1 : 0;
+    }
+    return roundRobinRank(candidates, i, previousTask) - roundRobinRank(candidates, chosen, previousTask);
   };
 
   return {
@@ -79,9 +99,9 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     bound,
     startRun() {
       previousTask = -1;
+      found = [];
     },
     choose(candidates: readonly Candidate[], step: number) {
-      const previousEnabled = candidates.some((c) => c.taskIndex === previousTask);
       let frame = frames[step];
       if (frame) {
         // A decision on the path being replayed: the program must offer what it offered before.
@@ -89,16 +109,16 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       } else {
         const planned = plan[step];
         if (planned !== undefined && planned >= candidates.length) throw new NondeterminismError(step + 1, planned + 1, candidates.length);
-        const chosen = planned ?? (previousEnabled ? candidates.findIndex((c) => c.taskIndex === previousTask) : 0);
+        const chosen = planned ?? defaultChoice(candidates, previousTask, order);
         const untried: number[] = [];
-        // Decisions inside the subtree's root prefix are fixed; below it every other candidate is a branch.
+        // Decisions inside the subtree's root are fixed; below it every other candidate is a branch.
         if (step >= rootLength) {
-          const prefix = frames.map((f) => f.chosen);
-          candidates.forEach((candidate, i) => {
-            if (i === chosen) return;
-            if (previousEnabled && candidate.taskIndex !== previousTask) defer(prefix, i);
-            else untried.push(i);
-          });
+          for (let i = 0; i < candidates.length; i++) {
+            if (i === chosen) continue;
+            const cost = costOf(candidates, i, chosen);
+            if (cost === 0) untried.push(i);
+            else if (bound === undefined || level + cost <= bound) found.push([step, i, cost]);
+          }
         }
         frame = { count: candidates.length, chosen, untried };
         frames[step] = frame;
@@ -108,6 +128,14 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     },
     endRun(steps: number) {
       frames.length = Math.min(frames.length, steps);
+      if (found.length > 0) {
+        const path = frames.map((f) => f.chosen);
+        for (const [depth, alternative, cost] of found) {
+          const queue = pending.get(level + cost) ?? [];
+          queue.push({ path, depth, alternative });
+          pending.set(level + cost, queue);
+        }
+      }
       // Backtrack to the deepest decision inside the current subtree with a free alternative left.
       for (let depth = frames.length - 1; depth >= rootLength; depth--) {
         const frame = frames[depth]!;
@@ -124,4 +152,31 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       return !exhausted;
     },
   };
+}
+
+/** Keep running the task that ran last; when it cannot, the next task after it in round robin (`delays`) or the first candidate. */
+function defaultChoice(candidates: readonly Candidate[], previousTask: number, order: 'preemptions' | 'delays'): number {
+  const same = candidates.findIndex((c) => c.taskIndex === previousTask);
+  if (same !== -1) return same;
+  if (order === 'preemptions') return 0;
+  let best = 0;
+  for (let i = 1; i < candidates.length; i++) {
+    if (roundRobinRank(candidates, i, previousTask) < roundRobinRank(candidates, best, previousTask)) best = i;
+  }
+  return best;
+}
+
+/**
+ * A candidate's place in round robin after `previousTask`: the task itself first, then the tasks after it
+ * in index order, wrapping around; a task's own candidates in order.
+ */
+function roundRobinRank(candidates: readonly Candidate[], i: number, previousTask: number): number {
+  const task = candidates[i]!.taskIndex;
+  const distance = (task: number) => (task === previousTask ? 0 : task > previousTask ? task - previousTask : task - previousTask + 1_000_000);
+  let rank = 0;
+  for (let j = 0; j < candidates.length; j++) {
+    const other = candidates[j]!.taskIndex;
+    if (distance(other) < distance(task) || (distance(other) === distance(task) && j < i)) rank++;
+  }
+  return rank;
 }
