@@ -28,3 +28,13 @@ export function option(args: readonly string[], name: string, fallback: number):
   const index = args.indexOf(`--${name}`);
   return index === -1 ? fallback : Number(args[index + 1]);
 }
+
+export interface VerdictRow {
+  readonly scenario: string;
+  readonly maxPreemptions: number;
+  readonly status: 'pass' | 'fail' | 'error';
+  /** Schedules run: all of them within the bound when `complete`, or until the first failure. */
+  readonly schedules: number;
+  readonly complete: boolean;
+  readonly seconds: number;
+}

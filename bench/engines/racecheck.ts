@@ -1,10 +1,12 @@
 import { runScenario, type StrategyName } from 'racecheck';
 import { SCENARIOS } from '../scenarios.js';
-import { CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS } from './common.js';
+import * as verdictScenarios from '../verdicts.js';
+import { CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS, type VerdictRow } from './common.js';
 
 const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'exhaustive', 'portfolio'];
 
 export async function main(args: readonly string[]): Promise<void> {
+  if (args.includes('--verdicts')) return verdicts();
   const seeds = SEEDS.slice(0, option(args, 'seeds', SEEDS.length));
   const rows: FindRow[] = [];
   for (const { program, buggy, correct } of SCENARIOS) {
@@ -32,6 +34,26 @@ export async function main(args: readonly string[]): Promise<void> {
         complete: checked.search.complete,
       });
       process.stderr.write(`racecheck ${program.name} ${strategy} done\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+}
+
+/** Exhaustive search on four-task scenarios: how many schedules and seconds a verdict takes, per bound. */
+async function verdicts(): Promise<void> {
+  const rows: VerdictRow[] = [];
+  for (const [name, scenario] of Object.entries(verdictScenarios)) {
+    for (const maxPreemptions of [1, 2, 3]) {
+      const result = await runScenario(scenario, { id: name, strategy: 'exhaustive', maxPreemptions, seed: 1, runs: 1_000_000, shrink: false });
+      rows.push({
+        scenario: name,
+        maxPreemptions,
+        status: result.status,
+        schedules: result.search.schedules,
+        complete: result.search.complete,
+        seconds: result.durationMs / 1000,
+      });
+      process.stderr.write(`verdict ${name} ${maxPreemptions} done\n`);
     }
   }
   process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -30,26 +30,29 @@ const LOAD_TIMEOUT_MS = 60_000;
  */
 export class ScenarioRunner {
   private session: WorkerSession | undefined;
-  private readonly loaded: string[] = [];
+  /** Files loaded in the current worker; a fresh worker loads a file only when one of its scenarios is next. */
+  private readonly inWorker = new Set<string>();
 
   constructor(private readonly settings: WorkerSettings) {}
 
   async load(file: string): Promise<LoadOutcome> {
     const outcome = await this.worker().load(file);
-    if (outcome.ok) this.loaded.push(file);
+    if (outcome.ok) this.inWorker.add(file);
     return outcome;
   }
 
   async run(info: ScenarioInfo, options: WorkerRunOptions, onProgress: (runs: number) => void): Promise<ScenarioResult> {
+    if (!this.inWorker.has(info.file)) {
+      // It loaded once in an earlier worker; failing now would mean it is not deterministic.
+      const outcome = await this.load(info.file);
+      if (!outcome.ok) throw new Error(`${info.file} loaded once but not again in a fresh worker: ${outcome.message}`);
+    }
     const session = this.worker();
     const attempt = await session.run(info, options, onProgress);
     if (attempt.kind === 'result') return attempt.result;
     this.session = undefined;
+    this.inWorker.clear();
     await session.terminate();
-    // The next scenario needs its modules in the new worker; they loaded once already, so this cannot fail
-    // differently unless they are not deterministic, in which case their own runs will say so.
-    const fresh = this.worker();
-    for (const file of this.loaded) await fresh.load(file);
     return attempt.result;
   }
 

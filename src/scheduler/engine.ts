@@ -197,7 +197,8 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   if (first) {
     const { violation, record, index, seed: runSeed, strategy: runName } = first;
     const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
-    if (options.shrink === false || options.replay || violation.kind === 'timeout') return found;
+    // A hang or a blocked loop is about one step, not about the interleaving; re-running it only costs time.
+    if (options.shrink === false || options.replay || violation.kind === 'timeout' || violation.kind === 'blocked-loop') return found;
     options.onViolation?.(found);
     const shrunk = await shrinkSchedule({
       scenario,
