@@ -48,6 +48,20 @@ export const fixedNoAwaitCounter = defineScenario({
   check: (counter) => counter.value === 100 || `expected 100, got ${counter.value}`,
 });
 
+/**
+ * The same program with four tasks: few enough schedules (4! = 24 orders, each task one step) for
+ * `--strategy exhaustive` to run every one of them and prove that no update can be lost.
+ */
+export const fixedNoAwaitCounterSmall = defineScenario({
+  name: 'counter: no await between read and write, four tasks (provable)',
+  setup: (): Counter => ({ value: 0 }),
+  tasks: Array.from({ length: 4 }, () => async (counter: Counter) => {
+    const current = counter.value;
+    counter.value = current + 1;
+  }),
+  check: (counter) => counter.value === 4 || `expected 4, got ${counter.value}`,
+});
+
 class SimpleCounter {
   #value = 0;
 

@@ -90,7 +90,7 @@ const modules = readdirSync(path.join(ROOT, 'scenarios'))
   .filter((name) => name.endsWith('.ts'))
   .map((name) => `scenarios/${name}`);
 
-/** Starting Postgres (twice: racecheck restarts its worker after the thread-lock hang) dominates; slow machines need room. */
+/** Starting Postgres dominates; slow machines need room. */
 const SPAWN_TIMEOUT_MS = 120_000;
 
 describe('the scenario library', () => {
@@ -128,6 +128,15 @@ describe('the scenario library', () => {
     expect(report.summary).toMatchObject({ failed: buggyCount() - 1, errors: 0 });
     expectLibraryOutcomes(report);
   }, SPAWN_TIMEOUT_MS);
+});
+
+describe('proofs', () => {
+  it('proves with exhaustive search that the no-await counter loses nothing, for four tasks', async () => {
+    const run = await runCli(['scenarios/shared-counter.ts', '--filter', 'fixedNoAwaitCounterSmall', '--strategy', 'exhaustive', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [scenario] = (JSON.parse(run.stdout) as { scenarios: (ScenarioEntry & { search: unknown })[] }).scenarios;
+    expect(scenario).toMatchObject({ status: 'pass', runs: 24, search: { strategy: 'exhaustive', schedules: 24, complete: true } });
+  });
 });
 
 function buggyCount(): number {
