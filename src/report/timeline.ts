@@ -21,10 +21,10 @@ const MAX_COLUMN = 56;
  * step's text follows the lanes.
  */
 export function formatTimeline(trace: readonly TraceStep[], width: number, style: TimelineStyle = plainStyle): string[] {
-  const rows = foldSoloTasks(trace);
+  const rows = foldRepeatedTimers(foldSoloTasks(trace));
   const tasks = [...new Set(rows.flatMap((row) => ('task' in row ? [row.task] : [])))];
   const names = shortNames(trace);
-  const stepWidth = Math.max(4, ...rows.map((row) => ('task' in row ? String(row.step) : row.steps).length));
+  const stepWidth = Math.max(4, ...rows.map((row) => stepLabel(row).length));
   const column = Math.min(MAX_COLUMN, Math.floor((width - stepWidth - 3) / Math.max(tasks.length, 1)) - 3);
   return column >= MIN_COLUMN ? columns(rows, tasks, names, stepWidth, column, style) : lanes(rows, tasks, names, stepWidth, width, style);
 }
@@ -35,7 +35,33 @@ interface FoldedRow {
   readonly text: string;
 }
 
-type Row = TraceStep | FoldedRow;
+/** Consecutive timer steps of one task with the same timer (a library's chain of setImmediate calls), as one row. */
+type RepeatedRow = TraceStep & { readonly repeat: number; readonly lastStep: number };
+
+type Row = TraceStep | RepeatedRow | FoldedRow;
+
+function foldRepeatedTimers(rows: readonly Row[]): Row[] {
+  const out: Row[] = [];
+  for (const row of rows) {
+    const last = out[out.length - 1];
+    if (
+      'task' in row &&
+      row.kind === 'timer' &&
+      last &&
+      'task' in last &&
+      last.kind === 'timer' &&
+      last.task === row.task &&
+      last.timer?.kind === row.timer?.kind &&
+      last.timer?.delay === row.timer?.delay
+    ) {
+      const repeat = 'repeat' in last ? last.repeat : 1;
+      out[out.length - 1] = { ...last, repeat: repeat + 1, lastStep: row.step };
+    } else {
+      out.push(row);
+    }
+  }
+  return out;
+}
 
 /**
  * Folds every task whose steps are all consecutive (nothing interleaved with it) into one line, so the
@@ -78,6 +104,11 @@ function foldSoloTasks(trace: readonly TraceStep[]): Row[] {
   return rows;
 }
 
+function stepLabel(row: Row): string {
+  if (!('task' in row)) return row.steps;
+  return 'repeat' in row ? `${row.step}–${row.lastStep}` : String(row.step);
+}
+
 function columns(
   trace: readonly Row[],
   tasks: readonly string[],
@@ -98,7 +129,7 @@ function columns(
     const index = tasks.indexOf(step.task);
     const [head, code] = describeStep(step, names);
     const row = (text: string, first: boolean) =>
-      `${first ? pad(String(step.step), stepWidth, true) : ' '.repeat(stepWidth)} │ ${tasks
+      `${first ? pad(stepLabel(step), stepWidth, true) : ' '.repeat(stepWidth)} │ ${tasks
         .map((_, i) => (i === index ? style.task(i, cell(text)) : cell('')))
         .join(' │ ')}`.trimEnd();
     lines.push(row(head, true));
@@ -128,7 +159,7 @@ function lanes(
     const marks = tasks.map((_, i) => (i === index ? style.task(i, pad('●', lane)) : style.dim(pad('·', lane)))).join('');
     const [head, code] = describeStep(step, names);
     const text = truncate(`${step.task} ${head}${code ? `  ${code}` : ''}`, textWidth);
-    lines.push(`${pad(String(step.step), stepWidth, true)}  ${marks} ${style.task(index, text)}`.trimEnd());
+    lines.push(`${pad(stepLabel(step), stepWidth, true)}  ${marks} ${style.task(index, text)}`.trimEnd());
   }
   return lines;
 }
@@ -138,7 +169,8 @@ function describeStep(step: TraceStep, names: Map<string, string>): [string, str
   if (step.kind === 'start') return ['start', undefined];
   if (step.kind === 'timer') {
     const timer = step.timer;
-    return [timer ? `${timer.kind === 'immediate' ? 'setImmediate' : `${timer.kind} ${timer.delay}ms`} fires` : 'timer fires', undefined];
+    const times = 'repeat' in step ? ` ×${(step as RepeatedRow).repeat}` : '';
+    return [timer ? `${timer.kind === 'immediate' ? 'setImmediate' : `${timer.kind} ${timer.delay}ms`} fires${times}` : `timer fires${times}`, undefined];
   }
   if (!step.site) return ['resume', undefined];
   if (step.site.line === 0) return [`resume in ${step.site.text}`, undefined];
