@@ -38,3 +38,20 @@ export interface VerdictRow {
   readonly complete: boolean;
   readonly seconds: number;
 }
+
+export interface ThroughputReport {
+  readonly stress: { readonly stepsPerSecond: number; readonly nsPerStep: number; readonly nativeNsPerAwait: number; readonly ratio: number };
+  readonly programs: readonly { readonly program: string; readonly engine: string; readonly strategy: string; readonly runsPerSecond: number }[];
+  readonly memory?: { readonly runs: number; readonly samples: readonly { readonly runs: number; readonly heapMiB: number; readonly rssMiB: number }[] };
+}
+
+/** Best of `rounds` timings of `fn`, in milliseconds: the least disturbed measurement. */
+export async function bestOf(rounds: number, fn: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}

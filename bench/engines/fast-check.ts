@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { PROGRAMS, type Program } from '../programs.js';
-import { CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS } from './common.js';
+import { bestOf, CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS } from './common.js';
 
 /**
  * One run of a program under fast-check's scheduler: tasks start through `s.schedule` (so their start order
@@ -30,6 +30,7 @@ function schedulers(seed: number, count: number): fc.Scheduler[] {
 }
 
 export async function main(args: readonly string[]): Promise<void> {
+  if (args.includes('--throughput')) return throughput();
   const seeds = SEEDS.slice(0, option(args, 'seeds', SEEDS.length));
   const rows: FindRow[] = [];
   for (const program of PROGRAMS) {
@@ -60,6 +61,26 @@ export async function main(args: readonly string[]): Promise<void> {
       correctRuns: CORRECT_RUNS,
     });
     process.stderr.write(`fast-check ${program.name} done\n`);
+  }
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+}
+
+/** Runs per second on the reference programs' correct variants, as fc.assert would run them (no shrinking needed: they pass). */
+async function throughput(): Promise<void> {
+  const rows: { program: string; engine: string; strategy: string; runsPerSecond: number }[] = [];
+  for (const name of ['counter', 'rate-limiter', 'cache', 'aba']) {
+    const program = PROGRAMS.find((p) => p.name === name)!;
+    const n = 5000;
+    const ms = await bestOf(3, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), async (s) => {
+          const verdict = await runOnce(program.correct, s);
+          if (verdict !== true) throw new Error(verdict);
+        }),
+        { numRuns: n, seed: 1 },
+      );
+    });
+    rows.push({ program: name, engine: 'fast-check', strategy: 'scheduler', runsPerSecond: n / (ms / 1000) });
   }
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }

@@ -1,12 +1,14 @@
 import { runScenario, type StrategyName } from 'racecheck';
 import { SCENARIOS } from '../scenarios.js';
 import * as verdictScenarios from '../verdicts.js';
-import { CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS, type VerdictRow } from './common.js';
+import { stress, TASKS, AWAITS } from '../stress.js';
+import { bestOf, CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS, type ThroughputReport, type VerdictRow } from './common.js';
 
 const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'exhaustive', 'portfolio'];
 
 export async function main(args: readonly string[]): Promise<void> {
   if (args.includes('--verdicts')) return verdicts();
+  if (args.includes('--throughput')) return throughput(option(args, 'memory-runs', 0));
   const seeds = SEEDS.slice(0, option(args, 'seeds', SEEDS.length));
   const rows: FindRow[] = [];
   for (const { program, buggy, correct } of SCENARIOS) {
@@ -57,4 +59,49 @@ async function verdicts(): Promise<void> {
     }
   }
   process.stdout.write(`${JSON.stringify(rows)}\n`);
+}
+
+/** The same stress program, in this (uninstrumented) module: the native baseline. */
+async function nativeSpin(): Promise<void> {
+  for (let i = 0; i < AWAITS; i++) await null;
+}
+
+const REFERENCE = ['counter', 'rate-limiter', 'cache', 'aba'];
+
+async function throughput(memoryRuns: number): Promise<void> {
+  const runs = 200;
+  const stressMs = await bestOf(5, () => runScenario(stress, { id: 'stress', seed: 1, runs, strategy: 'random', shrink: false }));
+  const steps = runs * TASKS * (AWAITS + 1);
+  const nativeMs = await bestOf(5, async () => {
+    for (let r = 0; r < runs; r++) await Promise.all(Array.from({ length: TASKS }, nativeSpin));
+  });
+  const nsPerStep = (stressMs * 1e6) / steps;
+  const nativeNsPerAwait = (nativeMs * 1e6) / (runs * TASKS * AWAITS);
+  const report: ThroughputReport = {
+    stress: { stepsPerSecond: steps / (stressMs / 1000), nsPerStep, nativeNsPerAwait, ratio: nsPerStep / nativeNsPerAwait },
+    programs: [],
+  };
+  const programs = report.programs as { program: string; engine: string; strategy: string; runsPerSecond: number }[];
+  for (const name of REFERENCE) {
+    const { correct } = SCENARIOS.find((s) => s.program.name === name)!;
+    for (const strategy of ['portfolio', 'random'] as const) {
+      const n = 5000;
+      const ms = await bestOf(3, () => runScenario(correct, { id: name, seed: 1, runs: n, strategy, shrink: false }));
+      programs.push({ program: name, engine: 'racecheck', strategy, runsPerSecond: n / (ms / 1000) });
+    }
+  }
+  if (memoryRuns > 0) {
+    const { correct } = SCENARIOS.find((s) => s.program.name === 'counter')!;
+    const samples: { runs: number; heapMiB: number; rssMiB: number }[] = [];
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const chunk = memoryRuns / 10;
+    for (let done = 0; done < memoryRuns; done += chunk) {
+      await runScenario(correct, { id: 'counter', seed: done + 1, runs: chunk, strategy: 'portfolio', shrink: false });
+      gc?.();
+      const usage = process.memoryUsage();
+      samples.push({ runs: done + chunk, heapMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 });
+    }
+    Object.assign(report, { memory: { runs: memoryRuns, samples } });
+  }
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
