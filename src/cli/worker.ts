@@ -60,8 +60,7 @@ async function handle(message: ToWorker): Promise<void> {
       ...message.options,
       onRunStart: (run) => heartbeat.startRun(run),
       onViolation: (result) => post({ type: 'provisional', id: message.id, result }),
-      onStep: (_run, entry, choice, candidates) =>
-        heartbeat.step(entry.step, entry.taskIndex, entry.kind, entry.site?.id ?? -1, choice, candidates),
+      onStep: (_run, step, taskIndex, kind, site, choice, candidates) => heartbeat.step(step, taskIndex, kind, site?.id ?? -1, choice, candidates),
       onRun: (completed) => {
         heartbeat.endRun();
         const now = performance.now();

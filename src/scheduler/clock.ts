@@ -103,6 +103,12 @@ export class VirtualClock {
     return this.timers.length;
   }
 
+  /** Whether a timer is due at the current instant. */
+  hasDue(): boolean {
+    const first = this.timers[0];
+    return first !== undefined && first.due <= this.now;
+  }
+
   /** Pushes every timer due at the current instant onto `out`, earliest first. */
   collectDue(out: Candidate[]): void {
     for (const timer of this.timers) {

@@ -1,11 +1,12 @@
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { NormalizedScenario } from '../scenario/types.js';
+import { real } from './context.js';
 import { deriveRunSeed, isValidSeed, randomSeed } from './rng.js';
 import { Run, type RunOutcome, type RunRecord, type RunViolation, type TraceEntry } from './run.js';
 import { shrinkSchedule } from './shrink.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, type StrategyName } from './strategies/index.js';
 import { createReplayStrategy, ReplayMismatchError, type Schedule } from './strategies/replay.js';
-import type { Site, Strategy, ViolationKind } from './types.js';
+import type { Site, StepKind, Strategy, ViolationKind } from './types.js';
 
 export const DEFAULTS = {
   runs: 100,
@@ -45,10 +46,10 @@ export interface RunScenarioOptions {
   /** Called with the violation as found, before shrinking starts (so a watchdog can report it if shrinking hangs). */
   onViolation?: (result: ScenarioResult) => void;
   /**
-   * Called at every step before it runs (`run` is 1-based), with the index chosen among how many
-   * candidates; for watchdogs that must name where a run hung and how to replay it.
+   * Called at every step before it runs (`run` and `step` are 1-based), with the index chosen among how
+   * many candidates; for watchdogs that must name where a run hung and how to replay it.
    */
-  onStep?: (run: number, entry: TraceEntry, choice: number, candidates: number) => void;
+  onStep?: (run: number, step: number, taskIndex: number, kind: StepKind, site: Site | null, choice: number, candidates: number) => void;
 }
 
 /** A source location in a report: 1-based line and column, and the line as written. */
@@ -152,7 +153,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   let steps = 0;
   let completed = 0;
   let failedRuns = 0;
-  let first: { violation: RunViolation; record: RunRecord; index: number; seed: number; strategy: string } | undefined;
+  let first: Finding | undefined;
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
@@ -164,35 +165,100 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     search: { strategy: strategy.name, schedules: schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
   });
 
-  for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
-    const runSeed = deriveRunSeed(seed, index);
-    options.onRunStart?.(index + 1, runSeed);
-    strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
-    const run = new Run({
-      scenario,
-      seed: runSeed,
-      strategy,
-      ...limits,
-      onStep: options.onStep && ((entry, choice, candidates) => options.onStep!(index + 1, entry, choice, candidates)),
-    });
-    const runName = strategy.runName?.() ?? strategy.name;
-    const outcome: RunOutcome = await run.execute();
-    completed++;
-    steps += outcome.record.steps;
-    schedules.add(hashSchedule(outcome.record.choices));
-    options.onRun?.(completed);
-    if (outcome.status === 'error') return { ...base(), status: 'error', violation: null, error: { message: outcome.error.message } };
-    try {
-      strategy.endRun?.(outcome.record.steps, outcome.violation !== null);
-    } catch (error) {
-      if (error instanceof ReplayMismatchError) return { ...base(), status: 'error', violation: null, error: { message: error.message } };
-      throw error;
+  // Unhandled rejections surface only at a macrotask turn, and one after every run costs more than a short
+  // run. So runs go in batches with one turn each; a rejection seen then is traced to its run by replaying
+  // the batch's runs one turn each (runs are deterministic), and the report then reads as if the search had
+  // stopped at that run.
+  const batched = runs > 1;
+  const batch: BatchEntry[] = [];
+  let rejected = false;
+  const onRejection = (): void => {
+    rejected = true;
+  };
+  /** Settles the batch; returns the position in it of a run that left a rejection unhandled, if any. */
+  const settleBatch = async (): Promise<number> => {
+    if (batch.length === 0 || !batched) return -1;
+    await new Promise((resolve) => setImmediateReal(resolve));
+    let found = -1;
+    if (rejected) {
+      for (let i = 0; i < batch.length; i++) {
+        const entry = batch[i]!;
+        if (entry.violation) continue;
+        const replay = createReplayStrategy(entry.record);
+        const outcome = await new Run({ scenario, seed: entry.seed, strategy: replay, ...limits }).execute();
+        if (outcome.status !== 'fail' || outcome.violation?.kind !== 'unhandled-rejection') continue;
+        failedRuns++;
+        entry.violation = outcome.violation;
+        entry.record = outcome.record;
+        if (found === -1) found = i;
+        if (!options.keepGoing) break;
+      }
     }
-    if (outcome.violation) {
-      failedRuns++;
-      first ??= { violation: outcome.violation, record: outcome.record, index, seed: runSeed, strategy: runName };
-      if (!options.keepGoing) break;
+    rejected = false;
+    return found;
+  };
+
+  /** Settles the batch and takes its first finding; true when the search stops there. */
+  const finishBatch = async (): Promise<boolean> => {
+    const rejection = await settleBatch();
+    const stopAt = rejection !== -1 ? rejection : batch.findIndex((entry) => entry.violation);
+    let stop = false;
+    if (stopAt !== -1) {
+      const entry = batch[stopAt]!;
+      first ??= { violation: entry.violation!, record: entry.record, index: entry.index, seed: entry.seed, strategy: entry.strategy };
+      if (!options.keepGoing) {
+        // Report as if the search had stopped at that run: forget the runs after it.
+        for (const later of batch.slice(stopAt + 1)) {
+          completed--;
+          steps -= later.record.steps;
+          if (later.newHash !== undefined) schedules.delete(later.newHash);
+          if (later.violation) failedRuns--;
+        }
+        stop = true;
+      }
     }
+    batch.length = 0;
+    return stop;
+  };
+
+  if (batched) process.on('unhandledRejection', onRejection);
+  try {
+    for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
+      const runSeed = deriveRunSeed(seed, index);
+      options.onRunStart?.(index + 1, runSeed);
+      strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
+      const run = new Run({
+        scenario,
+        seed: runSeed,
+        strategy,
+        ...limits,
+        onStep: options.onStep && ((step, taskIndex, kind, site, choice, candidates) => options.onStep!(index + 1, step, taskIndex, kind, site, choice, candidates)),
+        rejections: batched ? 'batch' : 'flush',
+      });
+      const runName = strategy.runName?.() ?? strategy.name;
+      const outcome: RunOutcome = await run.execute();
+      completed++;
+      steps += outcome.record.steps;
+      const hash = hashSchedule(outcome.record.choices);
+      const newHash = schedules.has(hash) ? undefined : hash;
+      schedules.add(hash);
+      options.onRun?.(completed);
+      if (outcome.status === 'error') return { ...base(), status: 'error', violation: null, error: { message: outcome.error.message } };
+      try {
+        strategy.endRun?.(outcome.record.steps, outcome.violation !== null);
+      } catch (error) {
+        if (error instanceof ReplayMismatchError) return { ...base(), status: 'error', violation: null, error: { message: error.message } };
+        throw error;
+      }
+      if (outcome.violation) failedRuns++;
+      batch.push({ index, seed: runSeed, strategy: runName, record: outcome.record, violation: outcome.violation, newHash });
+      if (!outcome.violation && batch.length < REJECTION_BATCH && index + 1 < runs) continue;
+
+      if (await finishBatch()) break;
+    }
+    await finishBatch();
+  } finally {
+    if (batched) process.off('unhandledRejection', onRejection);
   }
   if (first) {
     const { violation, record, index, seed: runSeed, strategy: runName } = first;
@@ -265,6 +331,30 @@ function hashSchedule(choices: readonly number[]): number {
   }
   return (high & 0xfffff) * 2 ** 32 + low;
 }
+
+interface Finding {
+  readonly violation: RunViolation;
+  readonly record: RunRecord;
+  readonly index: number;
+  readonly seed: number;
+  readonly strategy: string;
+}
+
+/** A run since the last check for unhandled rejections: what is needed to replay it, or to forget it. */
+interface BatchEntry {
+  readonly index: number;
+  readonly seed: number;
+  readonly strategy: string;
+  record: RunRecord;
+  violation: RunViolation | null;
+  /** The schedule's hash, if this run added it to the distinct schedules. */
+  readonly newHash: number | undefined;
+}
+
+/** Runs between two checks for unhandled rejections. */
+const REJECTION_BATCH = 64;
+
+const setImmediateReal = real.setImmediate;
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -22,16 +22,22 @@ const QUIET_TURNS = 2;
 
 /** Starts watching; handles open now (a server started in setup, the worker's port) are the baseline. */
 export function createIoWatch(): IoWatch {
-  const baseline = countHandles(process.getActiveResourcesInfo());
-  const baselineSize = [...baseline.values()].reduce((sum, n) => sum + n, 0);
+  // Counted on first use: most runs never ask.
+  const snapshot = process.getActiveResourcesInfo();
+  let baseline: Map<string, number> | undefined;
+  let baselineSize = 0;
 
   const state = (): IoState => {
     const resources = process.getActiveResourcesInfo();
     if (resources.length === 0) return 'idle';
     let handles = 0;
     for (const name of resources) {
-      if (REQUEST.test(name)) return 'requests';
+      if (isRequest(name)) return 'requests';
       if (!IGNORED.has(name)) handles++;
+    }
+    if (!baseline) {
+      baseline = countHandles(snapshot);
+      for (const n of baseline.values()) baselineSize += n;
     }
     if (handles <= baselineSize && sameOrFewer(countHandles(resources), baseline)) return 'idle';
     return 'handles';
@@ -55,10 +61,21 @@ export function createIoWatch(): IoWatch {
   };
 }
 
+const requestNames = new Map<string, boolean>();
+
+function isRequest(name: string): boolean {
+  let request = requestNames.get(name);
+  if (request === undefined) {
+    request = REQUEST.test(name);
+    requestNames.set(name, request);
+  }
+  return request;
+}
+
 function countHandles(resources: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const name of resources) {
-    if (REQUEST.test(name) || IGNORED.has(name)) continue;
+    if (isRequest(name) || IGNORED.has(name)) continue;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;

@@ -15,6 +15,11 @@ export async function evaluateCheck(run: () => unknown): Promise<string | null> 
   } catch (error) {
     return describeError(error);
   }
+  return checkMessage(result);
+}
+
+/** The same for a value already at hand (not a promise): null when it holds, else the message. */
+export function checkMessage(result: unknown): string | null {
   if (result === true || result === undefined || result === null) return null;
   if (result === false) return 'returned false';
   if (typeof result === 'string') return result === '' ? 'returned an empty message' : result;

@@ -3,7 +3,8 @@ import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/t
 import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, real, type ActiveRun } from './context.js';
 import { createIoWatch, type IoWatch } from './io.js';
-import { describeValue, evaluateCheck } from './outcome.js';
+import { isInternal } from './runtime.js';
+import { checkMessage, describeValue, evaluateCheck } from './outcome.js';
 import type { Candidate, Site, StepKind, Strategy, ViolationKind } from './types.js';
 
 export interface RunSettings {
@@ -18,9 +19,16 @@ export interface RunSettings {
   readonly timeoutMs: number;
   /**
    * Called at every step before it runs, with the choice made and among how many candidates; for watchdogs
-   * that must name the last step, and replay the schedule, of a run that hangs.
+   * that must name the last step, and replay the schedule, of a run that hangs. Plain values: it runs on
+   * the hot path.
    */
-  readonly onStep?: ((entry: TraceEntry, choice: number, candidates: number) => void) | undefined;
+  readonly onStep?: ((step: number, taskIndex: number, kind: StepKind, site: Site | null, choice: number, candidates: number) => void) | undefined;
+  /**
+   * `flush` (default): end the run with a macrotask turn so Node reports rejections nothing handled, and
+   * report them. `batch`: skip that turn; the caller watches for them over many runs and replays to find
+   * which run it was (a macrotask per run costs more than a short run).
+   */
+  readonly rejections?: 'flush' | 'batch';
 }
 
 export interface TraceEntry {
@@ -87,30 +95,44 @@ class Pause implements Candidate {
   state = PauseState.Waiting;
   ok = true;
   value: unknown = undefined;
-  resolve: ((value: unknown) => void) | undefined;
-  reject: ((reason: unknown) => void) | undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  /** Waiting on a value that is not one of racecheck's own primitives (it may depend on I/O). */
+  external = false;
+  readonly taskIndex: number;
 
   constructor(
     readonly kind: 'start' | 'await',
     readonly task: TaskRecord,
     readonly site: Site | null,
-  ) {}
-
-  get taskIndex(): number {
-    return this.task.index;
+  ) {
+    this.taskIndex = task.index;
   }
 }
 
 const EXTERNAL_TASK = '(external)';
+const STEP_KINDS: readonly StepKind[] = ['start', 'await', 'timer'];
+const RESOLVED = Promise.resolve();
+
+// The gate's executor is shared: a closure per await would be garbage per step.
+let gateFor: Pause | undefined;
+function gateExecutor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  gateFor!.resolve = resolve;
+  gateFor!.reject = reject;
+}
 
 /**
  * One execution of a scenario under one schedule: setup, the tasks stepped one at a time by the
  * strategy on virtual time, the final check, teardown. Create one per run and call `execute` once.
+ *
+ * The step loop is a state machine driven by callbacks rather than an async function: a step is
+ * `decide` (choose, record, fire), then a microtask that queues `onDrained` with process.nextTick (which
+ * runs only once the microtask queue is empty), then `afterStep` (blocked-loop check, I/O, invariant), then
+ * `decide` again. Promises appear only on the slow paths (waiting for I/O, an async invariant).
  */
 export class Run implements ActiveRun {
   readonly clock = new VirtualClock();
   scheduling = false;
-  readonly random: () => number;
 
   private readonly scenario: NormalizedScenario;
   private readonly tasks: TaskRecord[];
@@ -131,31 +153,38 @@ export class Run implements ActiveRun {
   private progress = 0;
   private readonly choices: number[] = [];
   private readonly counts: number[] = [];
-  private readonly trace: TraceEntry[] = [];
+  /** The trace, column-wise: the task and kind of each step, and the site (or timer) it resumed. */
+  private readonly traceTasks: number[] = [];
+  private readonly traceKinds: number[] = [];
+  private readonly traceWhere: (Site | VirtualTimer | null)[] = [];
   private readonly rejections = new Map<Promise<unknown>, unknown>();
   private io: IoWatch | undefined;
   private startedAt = 0;
+  private stepStartedAt = 0;
+  private seenTicks = 0;
+  private finishSchedule: (() => void) | undefined;
+  private mathRandom: (() => number) | undefined;
+  /** Pauses waiting on a value racecheck's own primitives will not settle: only these can be waiting for I/O. */
+  private externalWaits = 0;
+  private failSchedule: ((error: unknown) => void) | undefined;
 
   constructor(private readonly settings: RunSettings) {
     this.scenario = settings.scenario;
-    this.random = seedrandom.alea(`${settings.seed}:math`);
     this.tasks = settings.scenario.tasks.map((task, index) => ({ index, name: task.name, fn: task.fn, settled: false }));
     this.unsettled = this.tasks.length;
-    this.contexts = this.tasks.map((task) => ({
-      name: task.name,
-      index: task.index,
-      seed: settings.seed,
-      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    }));
+    this.contexts = this.tasks.map((task) => ({ name: task.name, index: task.index, seed: settings.seed, sleep }));
   }
 
   async execute(): Promise<RunOutcome> {
     if (context.run !== null) throw new Error('racecheck: another run is already in progress in this thread');
     context.run = this;
     this.startedAt = real.performanceNow();
-    process.on('unhandledRejection', this.onUnhandledRejection);
-    process.on('rejectionHandled', this.onRejectionHandled);
-    process.on('uncaughtException', this.onUncaughtException);
+    const flushing = this.settings.rejections !== 'batch';
+    if (flushing) {
+      process.on('unhandledRejection', onUnhandledRejection);
+      process.on('rejectionHandled', onRejectionHandled);
+    }
+    process.on('uncaughtException', onUncaughtException);
     let failure: RunError | null = null;
     let setUp = false;
     try {
@@ -169,7 +198,7 @@ export class Run implements ActiveRun {
       } finally {
         this.scheduling = false;
       }
-      await this.flushRejections();
+      if (flushing) await this.flushRejections();
       if (!this.violation && this.scenario.check) {
         const check = this.scenario.check;
         const message = await evaluateCheck(() => this.serial('check', () => check(this.state, this.results)));
@@ -191,22 +220,25 @@ export class Run implements ActiveRun {
         }
       }
       this.clock.dispose();
-      await this.io?.settle(real.performanceNow() + 200);
-      process.off('unhandledRejection', this.onUnhandledRejection);
-      process.off('rejectionHandled', this.onRejectionHandled);
-      process.off('uncaughtException', this.onUncaughtException);
+      // Work a failed run left in flight must not land in the next one.
+      if (this.io?.busy()) await this.io.settle(real.performanceNow() + 200);
+      if (flushing) {
+        process.off('unhandledRejection', onUnhandledRejection);
+        process.off('rejectionHandled', onRejectionHandled);
+      }
+      process.off('uncaughtException', onUncaughtException);
       context.run = null;
     }
-    const record: RunRecord = {
-      steps: this.step,
-      choices: this.choices,
-      counts: this.counts,
-      trace: this.trace,
-      preemptions: this.preemptions,
-    };
+    const record = this.record();
     // A violation found before teardown failed is still the finding; the teardown error only explains less.
     if (failure && !(failure.phase === 'teardown' && this.violation)) return { status: 'error', record, error: failure };
     return { status: this.violation ? 'fail' : 'pass', record, violation: this.violation };
+  }
+
+  /** The run's Math.random: seeded from the run's seed, created on first use (most runs never call it). */
+  random(): number {
+    this.mathRandom ??= seedrandom.alea(`${this.settings.seed}:math`);
+    return this.mathRandom();
   }
 
   currentTaskIndex(): number {
@@ -217,12 +249,14 @@ export class Run implements ActiveRun {
   pause(value: unknown, site: Site | undefined): Promise<unknown> {
     const pause = new Pause('await', this.current ?? this.externalTask(), site ?? null);
     this.progress++;
-    const gate = new Promise<unknown>((resolve, reject) => {
-      pause.resolve = resolve;
-      pause.reject = reject;
-    });
+    gateFor = pause;
+    const gate = new Promise<unknown>(gateExecutor);
     if (isThenable(value)) {
       this.waiting.add(pause);
+      if (!isInternal(value)) {
+        pause.external = true;
+        this.externalWaits++;
+      }
       Promise.resolve(value).then(
         (result) => this.settle(pause, true, result),
         (reason) => this.settle(pause, false, reason),
@@ -237,6 +271,7 @@ export class Run implements ActiveRun {
   private settle(pause: Pause, ok: boolean, value: unknown): void {
     if (context.run !== this || pause.state !== PauseState.Waiting) return;
     this.waiting.delete(pause);
+    if (pause.external) this.externalWaits--;
     pause.ok = ok;
     pause.value = value;
     this.makeReady(pause);
@@ -257,64 +292,147 @@ export class Run implements ActiveRun {
     for (const task of this.tasks) this.makeReady(new Pause('start', task, null));
   }
 
-  /** The step loop: one decision per iteration until every task settled and nothing is runnable. */
-  private async schedule(): Promise<void> {
-    const { strategy, maxSteps, maxBlockingMs, timeoutMs } = this.settings;
-    const io = this.io!;
-    for (;;) {
-      if (this.violation) return;
-      const count = this.collectCandidates();
-      if (count === 0) {
-        // Fire-and-forget work that can only continue later is dropped once every task settled.
-        if (this.unsettled === 0) return;
-        if (io.busy() && (await this.waitForIo(true))) continue;
-        if (this.clock.pending > 0) {
-          this.clock.advance();
+  /** Runs the step loop; resolves when every task settled and nothing is runnable, or a violation stops it. */
+  private schedule(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.finishSchedule = resolve;
+      this.failSchedule = reject;
+      this.decide();
+    });
+  }
+
+  /** One decision: pick a candidate, record it, run it; or end the run, or wait for I/O or the clock. */
+  private decide(): void {
+    try {
+      const { strategy, maxSteps, timeoutMs } = this.settings;
+      for (;;) {
+        if (this.violation) return this.finishSchedule!();
+        const count = this.collectCandidates();
+        if (count === 0) {
+          if (this.checkBlocked(real.performanceNow())) continue;
+          // Fire-and-forget work that can only continue later is dropped once every task settled.
+          if (this.unsettled === 0) return this.finishSchedule!();
+          if (this.io!.busy()) {
+            this.waitForIo(true).then((progressed) => (progressed ? this.decide() : this.afterIdle()), this.failSchedule);
+            return;
+          }
+          if (this.afterIdleSync()) continue;
+          return this.finishSchedule!();
+        }
+        if (this.step >= maxSteps) {
+          this.fail('max-steps', `more than ${maxSteps} steps in one run: a livelock or an unbounded loop`);
           continue;
         }
-        this.reportDeadlock();
+        const now = real.performanceNow();
+        if (this.checkBlocked(now)) continue;
+        if (now - this.startedAt > timeoutMs) {
+          this.fail('timeout', `the run took longer than ${timeoutMs} ms of real time`);
+          continue;
+        }
+        const candidates = count === this.ready.length ? this.ready : this.candidates;
+        const index = strategy.choose(candidates, this.step);
+        const chosen = candidates[index];
+        if (!Number.isInteger(index) || chosen === undefined) {
+          throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);
+        }
+        this.recordStep(index, count, chosen, candidates);
+        this.seenTicks = context.userTicks;
+        this.stepStartedAt = now;
+        this.fire(chosen, index);
+        RESOLVED.then(this.armDrain);
         return;
       }
-      if (this.step >= maxSteps) {
-        this.fail('max-steps', `more than ${maxSteps} steps in one run: a livelock or an unbounded loop`);
-        return;
-      }
-      if (real.performanceNow() - this.startedAt > timeoutMs) {
-        this.fail('timeout', `the run took longer than ${timeoutMs} ms of real time`);
-        return;
-      }
-      const index = strategy.choose(this.candidates, this.step);
-      const chosen = this.candidates[index];
-      if (!Number.isInteger(index) || chosen === undefined) {
-        throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);
-      }
-      this.record(index, count, chosen);
-      const started = real.performanceNow();
-      this.fire(chosen, index);
-      await this.drain();
-      this.current = null;
-      const blockedMs = real.performanceNow() - started;
-      if (blockedMs > maxBlockingMs && !this.violation) {
-        const where = chosen instanceof Pause && chosen.site ? ` after ${formatSite(chosen.site)}` : '';
-        this.fail('blocked-loop', `step ${this.step} (${this.taskName(chosen.taskIndex)}${where}) blocked the event loop for ${Math.round(blockedMs)} ms (limit ${maxBlockingMs} ms)`);
-      }
-      if (io.busy()) await this.waitForIo(false);
-      if (!this.violation && this.scenario.invariant) await this.checkInvariant(this.scenario.invariant);
+    } catch (error) {
+      this.failSchedule!(error);
     }
   }
 
-  /** The invariant is not a task: its own awaits, if any, are native. */
-  private async checkInvariant(invariant: (state: unknown) => unknown): Promise<void> {
-    this.scheduling = false;
-    try {
-      const message = await evaluateCheck(() => invariant(this.state));
-      if (message !== null) this.fail('invariant', message);
-    } finally {
-      this.scheduling = true;
+  /** Nothing can run and no I/O is pending: move the clock to the next timer, or it is a deadlock. */
+  private afterIdleSync(): boolean {
+    if (this.clock.pending > 0) {
+      this.clock.advance();
+      return true;
     }
+    this.reportDeadlock();
+    return false;
   }
+
+  private afterIdle(): void {
+    if (this.afterIdleSync()) this.decide();
+    else this.finishSchedule!();
+  }
+
+  /** Queued as a microtask after each step: a nextTick queued from a microtask runs once the microtask queue is empty. */
+  private readonly armDrain = (): void => {
+    real.nextTick(this.onDrained);
+  };
+
+  /**
+   * The step's microtasks have all run. A process.nextTick that user code queued meanwhile may queue more,
+   * so if any was queued since the step started, wait for another drain.
+   */
+  private readonly onDrained = (): void => {
+    if (context.userTicks !== this.seenTicks) {
+      this.seenTicks = context.userTicks;
+      RESOLVED.then(this.armDrain);
+      return;
+    }
+    this.afterStep();
+  };
+
+  /**
+   * Whether the step that just ran held the event loop too long. Measured when the next decision is taken
+   * (one clock read per step: the same timestamp starts the next step's measure).
+   */
+  private checkBlocked(now: number): boolean {
+    const started = this.stepStartedAt;
+    if (started === 0) return false;
+    this.stepStartedAt = 0;
+    const blockedMs = now - started;
+    if (blockedMs <= this.settings.maxBlockingMs || this.violation) return false;
+    const where = this.traceWhere[this.step - 1];
+    const site = where && !(where instanceof VirtualTimer) ? ` after ${formatSite(where)}` : '';
+    const task = this.taskName(this.traceTasks[this.step - 1]!);
+    this.fail('blocked-loop', `step ${this.step} (${task}${site}) blocked the event loop for ${Math.round(blockedMs)} ms (limit ${this.settings.maxBlockingMs} ms)`);
+    return true;
+  }
+
+  private afterStep(): void {
+    this.current = null;
+    // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
+    if (!this.violation && this.externalWaits > 0 && this.io!.busy()) {
+      this.waitForIo(false).then(this.afterIo, this.failSchedule);
+      return;
+    }
+    this.afterIo();
+  }
+
+  private readonly afterIo = (): void => {
+    const invariant = this.scenario.invariant;
+    if (this.violation || !invariant) return this.decide();
+    // The invariant is not a task: its own awaits, if any, are native.
+    this.scheduling = false;
+    let result: unknown;
+    try {
+      result = invariant(this.state);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (!isThenable(result)) {
+      this.scheduling = true;
+      const message = checkMessage(result);
+      if (message !== null) this.fail('invariant', message);
+      return this.decide();
+    }
+    evaluateCheck(() => result).then((message) => {
+      this.scheduling = true;
+      if (message !== null) this.fail('invariant', message);
+      this.decide();
+    }, this.failSchedule);
+  };
 
   private collectCandidates(): number {
+    if (this.clock.pending === 0 || !this.clock.hasDue()) return this.ready.length;
     const candidates = this.candidates;
     candidates.length = 0;
     for (const pause of this.ready) candidates.push(pause);
@@ -322,22 +440,50 @@ export class Run implements ActiveRun {
     return candidates.length;
   }
 
-  private record(index: number, count: number, chosen: Candidate): void {
+  private recordStep(index: number, count: number, chosen: Candidate, candidates: readonly Candidate[]): void {
     this.choices.push(index);
     this.counts.push(count);
     this.step++;
     const taskIndex = chosen.taskIndex;
-    if (this.previousTask !== -1 && taskIndex !== this.previousTask && this.candidates.some((c) => c.taskIndex === this.previousTask)) {
-      this.preemptions++;
+    const previous = this.previousTask;
+    if (previous !== -1 && taskIndex !== previous) {
+      for (let i = 0; i < candidates.length; i++) {
+        if (candidates[i]!.taskIndex === previous) {
+          this.preemptions++;
+          break;
+        }
+      }
     }
     this.previousTask = taskIndex;
-    const site = chosen instanceof Pause ? chosen.site : null;
-    const entry: TraceEntry =
-      chosen instanceof VirtualTimer
-        ? { step: this.step, task: this.taskName(taskIndex), taskIndex, kind: 'timer', site, timer: { kind: chosen.timerKind, delay: chosen.delay } }
-        : { step: this.step, task: this.taskName(taskIndex), taskIndex, kind: chosen.kind, site };
-    this.trace.push(entry);
-    this.settings.onStep?.(entry, index, count);
+    const kind = chosen.kind === 'start' ? 0 : chosen.kind === 'await' ? 1 : 2;
+    const where = chosen instanceof VirtualTimer ? chosen : (chosen as Pause).site;
+    this.traceTasks.push(taskIndex);
+    this.traceKinds.push(kind);
+    this.traceWhere.push(where);
+    this.settings.onStep?.(this.step, taskIndex, STEP_KINDS[kind]!, where instanceof VirtualTimer ? null : where, index, count);
+  }
+
+  /** What the run did. The trace is built from its columns only when asked for: most runs pass unread. */
+  private record(): RunRecord {
+    let trace: TraceEntry[] | undefined;
+    const build = (): TraceEntry[] =>
+      this.traceTasks.map((taskIndex, i): TraceEntry => {
+        const where = this.traceWhere[i] ?? null;
+        const task = this.taskName(taskIndex);
+        if (where instanceof VirtualTimer) {
+          return { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: where.timerKind, delay: where.delay } };
+        }
+        return { step: i + 1, task, taskIndex, kind: STEP_KINDS[this.traceKinds[i]!]!, site: where };
+      });
+    return {
+      steps: this.step,
+      choices: this.choices,
+      counts: this.counts,
+      preemptions: this.preemptions,
+      get trace() {
+        return (trace ??= build());
+      },
+    };
   }
 
   private fire(chosen: Candidate, index: number): void {
@@ -346,7 +492,10 @@ export class Run implements ActiveRun {
       return;
     }
     const pause = chosen as Pause;
-    this.ready.splice(index, 1);
+    // Remove in place, keeping the order (splice would allocate an array of the removed item every step).
+    const ready = this.ready;
+    for (let i = index; i < ready.length - 1; i++) ready[i] = ready[i + 1]!;
+    ready.pop();
     pause.state = PauseState.Done;
     this.current = pause.task;
     if (pause.kind === 'start') this.startTask(pause.task);
@@ -391,20 +540,16 @@ export class Run implements ActiveRun {
     if (!ok && !this.scenario.allowRejections) this.fail('exception', `task ${task.name} rejected: ${describeValue(value)}`);
   }
 
-  /**
-   * Resolves once every microtask the step caused has run: a nextTick queued from a microtask runs only
-   * after the microtask queue is empty. A nextTick user code queued meanwhile may queue more microtasks,
-   * so the check repeats until no user tick was queued since it started.
-   */
+  /** Resolves once the microtask queue is empty (and stays so after any user nextTick): see `onDrained`. */
   private drain(): Promise<void> {
     return new Promise((resolve) => {
       let seen = context.userTicks;
       const check = (): void => {
         if (context.userTicks === seen) return resolve();
         seen = context.userTicks;
-        queueMicrotask(() => real.nextTick(check));
+        RESOLVED.then(() => real.nextTick(check));
       };
-      queueMicrotask(() => real.nextTick(check));
+      RESOLVED.then(() => real.nextTick(check));
     });
   }
 
@@ -477,17 +622,15 @@ export class Run implements ActiveRun {
     if (!first.done && !this.violation) this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(first.value)}`);
   }
 
-  private readonly onUnhandledRejection = (reason: unknown, promise: Promise<unknown>): void => {
-    this.rejections.set(promise, reason);
-  };
+  /** Node's process events, for the run that is active: see the module-level listeners. */
+  noteRejection(promise: Promise<unknown>, reason: unknown, handled: boolean): void {
+    if (handled) this.rejections.delete(promise);
+    else this.rejections.set(promise, reason);
+  }
 
-  private readonly onRejectionHandled = (promise: Promise<unknown>): void => {
-    this.rejections.delete(promise);
-  };
-
-  private readonly onUncaughtException = (error: unknown): void => {
+  noteUncaught(error: unknown): void {
     this.fail('exception', `uncaught exception: ${describeValue(error)}`);
-  };
+  }
 
   private fail(kind: ViolationKind, message: string, blocked?: readonly BlockedTask[]): void {
     if (this.violation) return;
@@ -497,6 +640,24 @@ export class Run implements ActiveRun {
   private taskName(index: number): string {
     return this.tasks[index]?.name ?? EXTERNAL_TASK;
   }
+}
+
+/** TaskContext.sleep: virtual time, through the faked setTimeout. */
+function sleep(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
+// Installed for the duration of each run; one set of functions for all runs.
+function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
+  (context.run as Run | null)?.noteRejection(promise, reason, false);
+}
+
+function onRejectionHandled(promise: Promise<unknown>): void {
+  (context.run as Run | null)?.noteRejection(promise, undefined, true);
+}
+
+function onUncaughtException(error: unknown): void {
+  (context.run as Run | null)?.noteUncaught(error);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

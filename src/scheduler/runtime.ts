@@ -93,6 +93,22 @@ export function libraryPoint(value: unknown, label: string): unknown {
 
 const runtime = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
 
+const INTERNAL = Symbol('racecheck.internal');
+
+/**
+ * Marks a promise that racecheck's own primitives settle (a lock handing over, an event being set): a task
+ * waiting on one waits for another task, never for real I/O, so the scheduler need not poll for I/O.
+ * (A symbol property, not a WeakSet: this is on every contended acquire.)
+ */
+export function markInternal<T extends object>(promise: T): T {
+  (promise as Record<symbol, unknown>)[INTERNAL] = true;
+  return promise;
+}
+
+export function isInternal(value: object): boolean {
+  return (value as Record<symbol, unknown>)[INTERNAL] === true;
+}
+
 /** Makes the runtime that rewritten modules call available, and fakes time and randomness. Idempotent. */
 export function installRuntime(): void {
   const store = globalThis as Record<string, unknown>;

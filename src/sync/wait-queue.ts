@@ -1,3 +1,4 @@
+import { markInternal } from '../scheduler/runtime.js';
 import { abortError, type AcquireOptions } from './errors.js';
 
 /** setTimeout's largest delay: Node (and racecheck's virtual clock) turn anything longer into 1 ms. */
@@ -37,7 +38,7 @@ export class WaitQueue {
   /** Queues the caller; `options` must have passed `refusal()`. */
   wait(options: AcquireOptions, timeoutError: (timeoutMs: number) => Error): Promise<void> {
     const { signal, timeoutMs } = options;
-    return new Promise<void>((resolve, reject) => {
+    return markInternal(new Promise<void>((resolve, reject) => {
       const abandon = (error: Error): void => {
         const index = this.#waiters.indexOf(waiter);
         if (index === -1) return;
@@ -56,7 +57,7 @@ export class WaitQueue {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
-    });
+    }));
   }
 
   /** Wakes the longest-waiting caller; false if nobody waits. */
