@@ -3,6 +3,7 @@ import type { NormalizedScenario } from '../scenario/types.js';
 import { real } from './context.js';
 import { deriveRunSeed, isValidSeed, randomSeed } from './rng.js';
 import { Run, type RunOutcome, type RunRecord, type RunViolation, type TraceEntry } from './run.js';
+import { ScheduleSet } from './schedule-set.js';
 import { shrinkSchedule } from './shrink.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, type StrategyName } from './strategies/index.js';
 import { createReplayStrategy, ReplayMismatchError, type Schedule } from './strategies/replay.js';
@@ -149,7 +150,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   };
 
   const started = performanceNow();
-  const schedules = new Set<number>();
+  const schedules = new ScheduleSet();
   let steps = 0;
   let completed = 0;
   let failedRuns = 0;
@@ -240,8 +241,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       completed++;
       steps += outcome.record.steps;
       const hash = hashSchedule(outcome.record.choices);
-      const newHash = schedules.has(hash) ? undefined : hash;
-      schedules.add(hash);
+      const newHash = schedules.add(hash) ? hash : undefined;
       options.onRun?.(completed);
       if (outcome.status === 'error') return { ...base(), status: 'error', violation: null, error: { message: outcome.error.message } };
       try {
@@ -278,7 +278,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     return { ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } };
   }
   const result = base();
-  const complete = strategy.hasMore?.() === false;
+  const complete = strategy.covered?.() ?? false;
   return { ...result, search: { ...result.search, complete }, status: 'pass', violation: null };
 }
 

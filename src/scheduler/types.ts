@@ -37,8 +37,10 @@ export interface Strategy {
   choose(candidates: readonly Candidate[], step: number): number;
   /** Called once the run ended; `failed` tells whether it found a violation. */
   endRun?(steps: number, failed: boolean): void;
-  /** False when the strategy has nothing left to try (an exhaustive search that covered everything). */
+  /** False when the strategy has nothing left to try (an exhaustive search that ran out of schedules). */
   hasMore?(): boolean;
+  /** True when it ran out having run every schedule (within its bound): the scenario is proved. */
+  covered?(): boolean;
   /** For a strategy made of others: the name of the one driving the current run (reported with a violation). */
   runName?(): string;
 }

@@ -4,6 +4,11 @@ export interface ExhaustiveOptions {
   /** Explore only schedules with at most this many preemptions (or delays). Default: no bound. */
   readonly maxPreemptions?: number | undefined;
   /**
+   * How many subtree roots may wait to be explored. Past it, new ones are dropped and the search can no
+   * longer end with a complete verdict: the frontier of a search too big to finish must not grow without end.
+   */
+  readonly maxPending?: number;
+  /**
    * What a schedule's cost counts, and so the order schedules are explored in (cheapest first):
    * `preemptions` (iterative context bounding; the default) or `delays` (delay bounding).
    */
@@ -31,14 +36,43 @@ interface Frame {
 }
 
 /**
- * Where a subtree of the search starts: the first `depth` choices of a finished run's path, then
- * `alternative`. Paths are shared between the roots a run created, so a root costs a few words.
+ * The roots of subtrees still to explore at one cost level, as columns: root i starts with the first
+ * `depths[i]` choices of `paths[i]` (shared by every root one run created), then `alternatives[i]`.
  */
-interface Root {
-  readonly path: readonly number[];
-  readonly depth: number;
-  readonly alternative: number;
+class RootQueue {
+  private readonly paths: (readonly number[])[] = [];
+  private readonly depths: number[] = [];
+  private readonly alternatives: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.paths.length - this.head;
+  }
+
+  push(path: readonly number[], depth: number, alternative: number): void {
+    this.paths.push(path);
+    this.depths.push(depth);
+    this.alternatives.push(alternative);
+  }
+
+  /** The next root's choices, or undefined when the queue is empty. */
+  shift(): number[] | undefined {
+    if (this.head >= this.paths.length) return undefined;
+    const i = this.head++;
+    const plan = [...this.paths[i]!.slice(0, this.depths[i]!), this.alternatives[i]!];
+    if (this.head > 1024 && this.head * 2 > this.paths.length) {
+      // Drop the consumed front so the arrays do not keep it alive.
+      this.paths.splice(0, this.head);
+      this.depths.splice(0, this.head);
+      this.alternatives.splice(0, this.head);
+      this.head = 0;
+    }
+    return plan;
+  }
 }
+
+const NO_ALTERNATIVES: number[] = [];
+const DEFAULT_MAX_PENDING = 1_000_000;
 
 /**
  * Depth-first enumeration of every schedule, cheapest first. With `preemptions` (the `exhaustive`
@@ -58,7 +92,12 @@ interface Root {
 export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strategy & { readonly bound: number | undefined } {
   const bound = options.maxPreemptions;
   const order = options.order ?? 'preemptions';
-  const pending = new Map<number, Root[]>([[0, [{ path: [], depth: 0, alternative: -1 }]]]);
+  const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+  const pending = new Map<number, RootQueue>();
+  let pendingCount = 0;
+  /** Set once a root was dropped: the search may then run out without having covered everything. */
+  let truncated = false;
+  let started = false;
   let level = 0;
   let frames: Frame[] = [];
   /** Frames below this index belong to the subtree's root: fixed, not to backtrack into. */
@@ -66,14 +105,15 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
   let plan: number[] = [];
   let exhausted = false;
   let previousTask = -1;
-  /** Roots found in the current run, waiting for its final path: [depth, alternative, cost]. */
-  let found: [number, number, number][] = [];
+  /** Roots found in the current run, waiting for its final path: depth, alternative, cost, flattened. */
+  const found: number[] = [];
 
   const nextRoot = (): boolean => {
     while (bound === undefined || level <= bound) {
       const root = pending.get(level)?.shift();
       if (root) {
-        plan = root.alternative === -1 ? [] : [...root.path.slice(0, root.depth), root.alternative];
+        pendingCount--;
+        plan = root;
         rootLength = plan.length;
         frames = [];
         return true;
@@ -84,7 +124,6 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     }
     return false;
   };
-  nextRoot();
 
   /** What taking candidate `i` costs beyond the default, given the task that ran last. */
   const costOf = (candidates: readonly Candidate[], i: number, chosen: number): number => {
@@ -99,7 +138,13 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     bound,
     startRun() {
       previousTask = -1;
-      found = [];
+      found.length = 0;
+      if (!started) {
+        // The first run is the root of everything: the default schedule.
+        started = true;
+        plan = [];
+        rootLength = 0;
+      }
     },
     choose(candidates: readonly Candidate[], step: number) {
       let frame = frames[step];
@@ -110,14 +155,18 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
         const planned = plan[step];
         if (planned !== undefined && planned >= candidates.length) throw new NondeterminismError(step + 1, planned + 1, candidates.length);
         const chosen = planned ?? defaultChoice(candidates, previousTask, order);
-        const untried: number[] = [];
+        let untried = NO_ALTERNATIVES;
         // Decisions inside the subtree's root are fixed; below it every other candidate is a branch.
         if (step >= rootLength) {
           for (let i = 0; i < candidates.length; i++) {
             if (i === chosen) continue;
             const cost = costOf(candidates, i, chosen);
-            if (cost === 0) untried.push(i);
-            else if (bound === undefined || level + cost <= bound) found.push([step, i, cost]);
+            if (cost === 0) {
+              if (untried === NO_ALTERNATIVES) untried = [];
+              untried.push(i);
+            } else if (bound === undefined || level + cost <= bound) {
+              found.push(step, i, cost);
+            }
           }
         }
         frame = { count: candidates.length, chosen, untried };
@@ -130,10 +179,16 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       frames.length = Math.min(frames.length, steps);
       if (found.length > 0) {
         const path = frames.map((f) => f.chosen);
-        for (const [depth, alternative, cost] of found) {
-          const queue = pending.get(level + cost) ?? [];
-          queue.push({ path, depth, alternative });
-          pending.set(level + cost, queue);
+        for (let i = 0; i < found.length; i += 3) {
+          if (pendingCount >= maxPending) {
+            truncated = true;
+            break;
+          }
+          const cost = found[i + 2]!;
+          let queue = pending.get(level + cost);
+          if (!queue) pending.set(level + cost, (queue = new RootQueue()));
+          queue.push(path, found[i]!, found[i + 1]!);
+          pendingCount++;
         }
       }
       // Backtrack to the deepest decision inside the current subtree with a free alternative left.
@@ -150,6 +205,9 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     },
     hasMore() {
       return !exhausted;
+    },
+    covered() {
+      return exhausted && !truncated;
     },
   };
 }
