@@ -64,7 +64,8 @@ export class VirtualClock {
   now = 0;
   private nextId = 1;
   private readonly timers: VirtualTimer[] = [];
-  private readonly byId = new Map<number, VirtualTimer>();
+  /** Created with the first timer: most runs have none. */
+  private byId: Map<number, VirtualTimer> | undefined;
 
   add(
     kind: TimerKind,
@@ -75,22 +76,22 @@ export class VirtualClock {
   ): VirtualTimer {
     const ms = kind === 'immediate' ? 0 : normalizeDelay(delay);
     const timer = new VirtualTimer(this, this.nextId++, this.now + ms, ms, kind, callback, args, taskIndex);
-    this.byId.set(timer.id, timer);
+    (this.byId ??= new Map()).set(timer.id, timer);
     this.insert(timer);
     return timer;
   }
 
   /** Accepts a handle or its numeric id, like Node's clear* functions; anything else is ignored. */
   clear(handle: unknown): void {
-    const timer = handle instanceof VirtualTimer ? handle : this.byId.get(Number(handle));
+    const timer = handle instanceof VirtualTimer ? handle : this.byId?.get(Number(handle));
     if (!timer || timer.cleared) return;
     timer.cleared = true;
-    this.byId.delete(timer.id);
+    this.byId?.delete(timer.id);
     this.remove(timer);
   }
 
   owns(handle: unknown): boolean {
-    return handle instanceof VirtualTimer || (typeof handle === 'number' && this.byId.has(handle));
+    return handle instanceof VirtualTimer || (typeof handle === 'number' && this.byId !== undefined && this.byId.has(handle));
   }
 
   reschedule(timer: VirtualTimer, due: number): void {
@@ -139,7 +140,7 @@ export class VirtualClock {
       this.insert(timer);
     } else {
       timer.cleared = true;
-      this.byId.delete(timer.id);
+      this.byId?.delete(timer.id);
     }
   }
 
@@ -147,7 +148,7 @@ export class VirtualClock {
   dispose(): void {
     for (const timer of this.timers) timer.cleared = true;
     this.timers.length = 0;
-    this.byId.clear();
+    this.byId?.clear();
   }
 
   private insert(timer: VirtualTimer): void {

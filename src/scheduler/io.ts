@@ -29,7 +29,7 @@ export function createIoWatch(): IoWatch {
 
   const state = (): IoState => {
     const resources = process.getActiveResourcesInfo();
-    if (resources.length === 0) return 'idle';
+    if (resources.length === 0 || sameList(resources, snapshot)) return 'idle';
     let handles = 0;
     for (const name of resources) {
       if (isRequest(name)) return 'requests';
@@ -79,6 +79,13 @@ function countHandles(resources: readonly string[]): Map<string, number> {
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The common case, without counting: exactly the resources there were at the start (requests among them have landed since, or will be seen next time). */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || isRequest(a[i]!)) return false;
+  return true;
 }
 
 function sameOrFewer(now: Map<string, number>, baseline: Map<string, number>): boolean {

@@ -140,7 +140,8 @@ export class Run implements ActiveRun {
   private external: TaskRecord | null = null;
   private current: TaskRecord | null = null;
   private readonly ready: Pause[] = [];
-  private readonly waiting = new Set<Pause>();
+  /** Pauses that waited on a pending value, in order; the ones still waiting have state Waiting. */
+  private readonly waited: Pause[] = [];
   private readonly candidates: Candidate[] = [];
   private readonly results: TaskResults = {};
   private unsettled: number;
@@ -157,7 +158,7 @@ export class Run implements ActiveRun {
   private readonly traceTasks: number[] = [];
   private readonly traceKinds: number[] = [];
   private readonly traceWhere: (Site | VirtualTimer | null)[] = [];
-  private readonly rejections = new Map<Promise<unknown>, unknown>();
+  private rejections: Map<Promise<unknown>, unknown> | undefined;
   private io: IoWatch | undefined;
   private startedAt = 0;
   private stepStartedAt = 0;
@@ -166,6 +167,8 @@ export class Run implements ActiveRun {
   private mathRandom: (() => number) | undefined;
   /** Pauses waiting on a value racecheck's own primitives will not settle: only these can be waiting for I/O. */
   private externalWaits = 0;
+  /** Whether anything in the run may have started real I/O (a wait on a value racecheck does not settle). */
+  private touchedIo = false;
   private failSchedule: ((error: unknown) => void) | undefined;
 
   constructor(private readonly settings: RunSettings) {
@@ -188,7 +191,9 @@ export class Run implements ActiveRun {
     let failure: RunError | null = null;
     let setUp = false;
     try {
-      this.state = this.scenario.setup ? await this.serial('setup', this.scenario.setup) : {};
+      const setup = this.scenario.setup;
+      const state = setup ? setup() : {};
+      this.state = isThenable(state) ? await this.serial('setup', () => state) : state;
       setUp = true;
       this.io = createIoWatch();
       this.startTasks();
@@ -201,7 +206,13 @@ export class Run implements ActiveRun {
       if (flushing) await this.flushRejections();
       if (!this.violation && this.scenario.check) {
         const check = this.scenario.check;
-        const message = await evaluateCheck(() => this.serial('check', () => check(this.state, this.results)));
+        let result: unknown;
+        try {
+          result = check(this.state, this.results);
+        } catch (error) {
+          result = Promise.reject(error);
+        }
+        const message = isThenable(result) ? await evaluateCheck(() => this.serial('check', () => result)) : checkMessage(result);
         if (message !== null) this.fail('check', message);
       }
     } catch (error) {
@@ -214,14 +225,15 @@ export class Run implements ActiveRun {
       if (setUp && this.scenario.teardown) {
         const teardown = this.scenario.teardown;
         try {
-          await this.serial('teardown', () => teardown(this.state));
+          const done = teardown(this.state);
+          if (isThenable(done)) await this.serial('teardown', () => done);
         } catch (error) {
           failure ??= { phase: 'teardown', message: `teardown failed: ${describeValue(error)}`, cause: error };
         }
       }
       this.clock.dispose();
       // Work a failed run left in flight must not land in the next one.
-      if (this.io?.busy()) await this.io.settle(real.performanceNow() + 200);
+      if (this.touchedIo && this.io?.busy()) await this.io.settle(real.performanceNow() + 200);
       if (flushing) {
         process.off('unhandledRejection', onUnhandledRejection);
         process.off('rejectionHandled', onRejectionHandled);
@@ -252,10 +264,11 @@ export class Run implements ActiveRun {
     gateFor = pause;
     const gate = new Promise<unknown>(gateExecutor);
     if (isThenable(value)) {
-      this.waiting.add(pause);
+      this.waited.push(pause);
       if (!isInternal(value)) {
         pause.external = true;
         this.externalWaits++;
+        this.touchedIo = true;
       }
       Promise.resolve(value).then(
         (result) => this.settle(pause, true, result),
@@ -270,7 +283,6 @@ export class Run implements ActiveRun {
 
   private settle(pause: Pause, ok: boolean, value: unknown): void {
     if (context.run !== this || pause.state !== PauseState.Waiting) return;
-    this.waiting.delete(pause);
     if (pause.external) this.externalWaits--;
     pause.ok = ok;
     pause.value = value;
@@ -605,8 +617,8 @@ export class Run implements ActiveRun {
       .filter((task) => !task.settled)
       .map((task) => ({
         task: task.name,
-        sites: [...this.waiting]
-          .filter((pause) => pause.task === task && pause.site !== null)
+        sites: this.waited
+          .filter((pause) => pause.state === PauseState.Waiting && pause.task === task && pause.site !== null)
           .reverse()
           .map((pause) => pause.site!),
       }));
@@ -618,14 +630,14 @@ export class Run implements ActiveRun {
   /** A macrotask turn lets Node report rejections that nothing handled; those still unhandled are violations. */
   private async flushRejections(): Promise<void> {
     await new Promise((resolve) => real.setImmediate(resolve));
-    const first = this.rejections.values().next();
-    if (!first.done && !this.violation) this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(first.value)}`);
+    const first = this.rejections?.values().next();
+    if (first && !first.done && !this.violation) this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(first.value)}`);
   }
 
   /** Node's process events, for the run that is active: see the module-level listeners. */
   noteRejection(promise: Promise<unknown>, reason: unknown, handled: boolean): void {
-    if (handled) this.rejections.delete(promise);
-    else this.rejections.set(promise, reason);
+    if (handled) this.rejections?.delete(promise);
+    else (this.rejections ??= new Map()).set(promise, reason);
   }
 
   noteUncaught(error: unknown): void {

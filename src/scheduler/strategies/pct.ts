@@ -20,8 +20,10 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
   const depth = options.depth ?? DEFAULT_PCT_DEPTH;
   if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`PCT depth must be a positive integer, got ${depth}`);
   let longestRun = 0;
-  let priorities: number[] = [];
-  let changePoints: number[] = [];
+  // Reused from run to run.
+  const priorities: number[] = [];
+  const order: number[] = [];
+  const changePoints: number[] = [];
 
   const priorityOf = (task: number): number => priorities[task] ?? 0;
   const highest = (candidates: readonly Candidate[]): number => {
@@ -38,15 +40,19 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
       const next = seedrandom.alea(`${info.seed}:pct`);
       // One slot more than the tasks: work outside any task (its index is taskCount) gets a priority too.
       const slots = info.taskCount + 1;
-      const order = Array.from({ length: slots }, (_, i) => i);
+      order.length = slots;
+      for (let i = 0; i < slots; i++) order[i] = i;
       for (let i = slots - 1; i > 0; i--) {
         const j = Math.floor(next() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
+        const swap = order[i]!;
+        order[i] = order[j]!;
+        order[j] = swap;
       }
-      priorities = [];
-      order.forEach((task, rank) => (priorities[task] = depth + rank));
+      priorities.length = slots;
+      for (let rank = 0; rank < slots; rank++) priorities[order[rank]!] = depth + rank;
       const k = Math.max(longestRun, 2 * slots);
-      changePoints = Array.from({ length: depth - 1 }, () => 1 + Math.floor(next() * k));
+      changePoints.length = depth - 1;
+      for (let i = 0; i < depth - 1; i++) changePoints[i] = 1 + Math.floor(next() * k);
     },
     choose(candidates: readonly Candidate[], step: number) {
       let chosen = highest(candidates);
