@@ -185,7 +185,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       for (let i = 0; i < batch.length; i++) {
         const entry = batch[i]!;
         if (entry.violation) continue;
-        const replay = createReplayStrategy(entry.record);
+        const replay = createReplayStrategy(entry.schedule);
         const outcome = await new Run({ scenario, seed: entry.seed, strategy: replay, ...limits }).execute();
         if (outcome.status !== 'fail' || outcome.violation?.kind !== 'unhandled-rejection') continue;
         failedRuns++;
@@ -206,12 +206,12 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     let stop = false;
     if (stopAt !== -1) {
       const entry = batch[stopAt]!;
-      first ??= { violation: entry.violation!, record: entry.record, index: entry.index, seed: entry.seed, strategy: entry.strategy };
+      first ??= { violation: entry.violation!, record: entry.record!, index: entry.index, seed: entry.seed, strategy: entry.strategy };
       if (!options.keepGoing) {
         // Report as if the search had stopped at that run: forget the runs after it.
         for (const later of batch.slice(stopAt + 1)) {
           completed--;
-          steps -= later.record.steps;
+          steps -= later.schedule.choices.length;
           if (later.newHash !== undefined) schedules.delete(later.newHash);
           if (later.violation) failedRuns--;
         }
@@ -251,7 +251,16 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         throw error;
       }
       if (outcome.violation) failedRuns++;
-      batch.push({ index, seed: runSeed, strategy: runName, record: outcome.record, violation: outcome.violation, newHash });
+      // A passing run keeps only its schedule: its record would keep the whole run alive until the batch ends.
+      batch.push({
+        index,
+        seed: runSeed,
+        strategy: runName,
+        schedule: { choices: outcome.record.choices, counts: outcome.record.counts },
+        record: outcome.violation ? outcome.record : undefined,
+        violation: outcome.violation,
+        newHash,
+      });
       if (!outcome.violation && batch.length < REJECTION_BATCH && index + 1 < runs) continue;
 
       if (await finishBatch()) break;
@@ -345,7 +354,9 @@ interface BatchEntry {
   readonly index: number;
   readonly seed: number;
   readonly strategy: string;
-  record: RunRecord;
+  readonly schedule: Schedule;
+  /** Kept only for a run that found a violation. */
+  record: RunRecord | undefined;
   violation: RunViolation | null;
   /** The schedule's hash, if this run added it to the distinct schedules. */
   readonly newHash: number | undefined;

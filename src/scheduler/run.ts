@@ -478,14 +478,17 @@ export class Run implements ActiveRun {
   /** What the run did. The trace is built from its columns only when asked for: most runs pass unread. */
   private record(): RunRecord {
     let trace: TraceEntry[] | undefined;
+    // Captures the columns and the task names, not the run: a record may outlive it by many runs.
+    const { traceTasks, traceKinds, traceWhere } = this;
+    const names = this.tasks.map((task) => task.name);
     const build = (): TraceEntry[] =>
-      this.traceTasks.map((taskIndex, i): TraceEntry => {
-        const where = this.traceWhere[i] ?? null;
-        const task = this.taskName(taskIndex);
+      traceTasks.map((taskIndex, i): TraceEntry => {
+        const where = traceWhere[i] ?? null;
+        const task = names[taskIndex] ?? EXTERNAL_TASK;
         if (where instanceof VirtualTimer) {
           return { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: where.timerKind, delay: where.delay } };
         }
-        return { step: i + 1, task, taskIndex, kind: STEP_KINDS[this.traceKinds[i]!]!, site: where };
+        return { step: i + 1, task, taskIndex, kind: STEP_KINDS[traceKinds[i]!]!, site: where };
       });
     return {
       steps: this.step,
