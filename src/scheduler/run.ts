@@ -155,8 +155,8 @@ export class Run implements ActiveRun {
   private readonly choices: number[] = [];
   private readonly counts: number[] = [];
   /** The trace, column-wise: the task and kind of each step, and the site (or timer) it resumed. */
-  private readonly traceTasks: number[] = [];
-  private readonly traceKinds: number[] = [];
+  /** Task index × 4 + kind (0 start, 1 await, 2 timer): one number a step. */
+  private readonly traceSteps: number[] = [];
   private readonly traceWhere: (Site | VirtualTimer | null)[] = [];
   private rejections: Map<Promise<unknown>, unknown> | undefined;
   private io: IoWatch | undefined;
@@ -404,7 +404,7 @@ export class Run implements ActiveRun {
     if (blockedMs <= this.settings.maxBlockingMs || this.violation) return false;
     const where = this.traceWhere[this.step - 1];
     const site = where && !(where instanceof VirtualTimer) ? ` after ${formatSite(where)}` : '';
-    const task = this.taskName(this.traceTasks[this.step - 1]!);
+    const task = this.taskName(this.traceSteps[this.step - 1]! >> 2);
     this.fail('blocked-loop', `step ${this.step} (${task}${site}) blocked the event loop for ${Math.round(blockedMs)} ms (limit ${this.settings.maxBlockingMs} ms)`);
     return true;
   }
@@ -469,8 +469,7 @@ export class Run implements ActiveRun {
     this.previousTask = taskIndex;
     const kind = chosen.kind === 'start' ? 0 : chosen.kind === 'await' ? 1 : 2;
     const where = chosen instanceof VirtualTimer ? chosen : (chosen as Pause).site;
-    this.traceTasks.push(taskIndex);
-    this.traceKinds.push(kind);
+    this.traceSteps.push((taskIndex << 2) | kind);
     this.traceWhere.push(where);
     this.settings.onStep?.(this.step, taskIndex, STEP_KINDS[kind]!, where instanceof VirtualTimer ? null : where, index, count);
   }
@@ -479,16 +478,17 @@ export class Run implements ActiveRun {
   private record(): RunRecord {
     let trace: TraceEntry[] | undefined;
     // Captures the columns and the task names, not the run: a record may outlive it by many runs.
-    const { traceTasks, traceKinds, traceWhere } = this;
+    const { traceSteps, traceWhere } = this;
     const names = this.tasks.map((task) => task.name);
     const build = (): TraceEntry[] =>
-      traceTasks.map((taskIndex, i): TraceEntry => {
+      traceSteps.map((code, i): TraceEntry => {
+        const taskIndex = code >> 2;
         const where = traceWhere[i] ?? null;
         const task = names[taskIndex] ?? EXTERNAL_TASK;
         if (where instanceof VirtualTimer) {
           return { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: where.timerKind, delay: where.delay } };
         }
-        return { step: i + 1, task, taskIndex, kind: STEP_KINDS[traceKinds[i]!]!, site: where };
+        return { step: i + 1, task, taskIndex, kind: STEP_KINDS[code & 3]!, site: where };
       });
     return {
       steps: this.step,
