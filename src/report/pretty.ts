@@ -34,12 +34,12 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
     onProgress({ id, runs, totalRuns, elapsedMs }) {
       if (!options.interactive) return;
       const rate = elapsedMs > 0 ? ` · ${formatRate((runs / elapsedMs) * 1000)} runs/s` : '';
-      options.out.write(`\r\x1b[2K${c.dim(`… ${id}  ${runs}/${totalRuns} runs${rate}`)}`);
+      options.out.write(`\r\x1b[2K${c.dim(`… ${id}  ${count(runs)}/${count(totalRuns)} runs${rate}`)}`);
       progressShown = true;
     },
     onScenarioEnd(scenario) {
       clearProgress();
-      write(truncateVisible(scenarioLine(scenario, c, idWidth), options.width));
+      write(scenarioLine(scenario, c, idWidth, options.width));
     },
     onEnd(report) {
       clearProgress();
@@ -52,23 +52,26 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
   };
 }
 
-function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: number): string {
+/** One line per scenario; a failure's message is cut to the width, the rest never is. */
+function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: number, width: number): string {
   const id = scenario.id.padEnd(Math.min(idWidth, 60));
-  const runs = `${scenario.runs} run${scenario.runs === 1 ? '' : 's'}`;
-  const steps = `${scenario.steps} steps`;
+  const runs = `${count(scenario.runs)} run${scenario.runs === 1 ? '' : 's'}`;
+  const steps = `${count(scenario.steps)} steps`;
   // A failing scenario's time includes shrinking its schedule: a rate would mislead.
   const rate = scenario.status === 'pass' && scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
   const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · '));
   if (scenario.status === 'pass') {
     const bound = scenario.search.maxPreemptions;
     const verdict = scenario.search.complete
-      ? c.green(` · all ${scenario.search.schedules} schedules${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
+      ? c.green(` · all ${count(scenario.search.schedules)} schedules${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
       : '';
     return ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
   }
   if (scenario.status === 'error') return ` ${c.yellow('!')} ${id}  ${c.yellow(scenario.error?.message ?? 'error')}`;
   const violation = scenario.violation!;
-  return ` ${c.red('✗')} ${id}  ${stats}  ${c.red(`${violation.kind}: ${firstLine(violation.message)}`)}`;
+  const head = ` ${c.red('✗')} ${id}  ${stats}  `;
+  const room = Math.max(20, width - stripAnsi(head).length);
+  return head + c.red(cut(`${violation.kind}: ${firstLine(violation.message)}`, room));
 }
 
 function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
@@ -115,26 +118,16 @@ function summaryLine(report: Report, c: ChalkInstance): string {
   return `${parts.join(', ')} ${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
 }
 
-/** Cuts a line to `width` visible columns, leaving ANSI colour codes intact. */
-function truncateVisible(line: string, width: number): string {
-  let visible = 0;
-  let out = '';
-  for (let i = 0; i < line.length; i++) {
-    const escape = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
-    if (escape) {
-      out += escape[0];
-      i += escape[0].length - 1;
-      continue;
-    }
-    if (visible === width - 1 && i < line.length - 1 && stripAnsi(line.slice(i)).length > 1) return `${out}…\x1b[0m`.replace(/\x1b\[0m$/, line.includes('\x1b[') ? '\x1b[0m' : '');
-    out += line[i];
-    visible++;
-  }
-  return out;
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
 function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function formatRate(perSecond: number): string {

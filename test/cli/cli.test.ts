@@ -185,3 +185,25 @@ describe('exit codes and bad input', () => {
     expect(stdout).toBe('');
   });
 });
+
+describe('strategies on the command line', () => {
+  it('proves a small scenario with --strategy exhaustive --max-preemptions, and says so', async () => {
+    const pretty = await runCli(['test/fixtures/core/strategies.ts', '--filter', 'fourLocked', '--strategy', 'exhaustive', '--max-preemptions', '2']);
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).toMatch(/✓ test\/fixtures\/core\/strategies\.ts#fourLocked +[\d,]+ runs · [\d,]+ steps · [\d,]+ runs\/s · all [\d,]+ schedules with ≤ 2 preemptions/);
+    const json = JSON.parse((await runCli(['test/fixtures/core/strategies.ts', '--filter', 'fourLocked', '--strategy', 'exhaustive', '--max-preemptions', '2', '--json'])).stdout);
+    expect(json.scenarios[0]).toMatchObject({ status: 'pass', search: { strategy: 'exhaustive', complete: true, maxPreemptions: 2 } });
+  });
+
+  it('runs pct with a depth, shrinks by default, and reports unshrunk schedules with --no-shrink', async () => {
+    const shrunk = JSON.parse((await runCli(['scenarios/counter.ts', '--strategy', 'pct', '--depth', '2', '--seed', '5', '--json'])).stdout);
+    expect(shrunk.scenarios[0].violation).toMatchObject({ kind: 'check', strategy: 'pct', shrunk: true, preemptions: 1 });
+    const raw = JSON.parse((await runCli(['scenarios/counter.ts', '--strategy', 'pct', '--depth', '2', '--seed', '5', '--no-shrink', '--json'])).stdout);
+    expect(raw.scenarios[0].violation).toMatchObject({ kind: 'check', strategy: 'pct', shrunk: false });
+  });
+
+  it('rejects a bad depth or bound', async () => {
+    expect(await runCli(['scenarios/counter.ts', '--depth', '0'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--depth <d>' argument '0' is invalid/) });
+    expect(await runCli(['scenarios/counter.ts', '--max-preemptions', '-1'])).toMatchObject({ code: 2 });
+  });
+});
