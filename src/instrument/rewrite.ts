@@ -1,5 +1,5 @@
 import MagicString from 'magic-string';
-import { parseSync, Visitor } from 'oxc-parser';
+import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
 
 /** One instrumented await, as the rewritten module registers it: 1-based line and column, and the source line's text. */
@@ -65,14 +65,15 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   }
 
   const points: { keyword: number; start: number; end: number; forAwait: boolean }[] = [];
-  new Visitor({
-    AwaitExpression(node) {
-      points.push({ keyword: node.start, start: node.argument.start, end: node.argument.end, forAwait: false });
-    },
-    ForOfStatement(node) {
-      if (node.await) points.push({ keyword: awaitKeyword(source, node), start: node.right.start, end: node.right.end, forAwait: true });
-    },
-  }).visit(parsed.program);
+  walk(parsed.program as unknown as AnyNode, (node) => {
+    if (node.type === 'AwaitExpression') {
+      const argument = node.argument as Span;
+      points.push({ keyword: node.start, start: argument.start, end: argument.end, forAwait: false });
+    } else if (node.type === 'ForOfStatement' && node.await === true) {
+      const right = node.right as Span;
+      points.push({ keyword: awaitKeyword(source, node as unknown as { start: number; left: Span }), start: right.start, end: right.end, forAwait: true });
+    }
+  });
   if (points.length === 0) return { code: source, sites: [] };
 
   points.sort((a, b) => a.keyword - b.keyword);
@@ -91,6 +92,31 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   }
   code.appendLeft(preambleOffset(source, parsed.program), preamble(options.url, sites));
   return { code: code.toString(), sites };
+}
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+type AnyNode = Span & { readonly type: string; readonly [key: string]: unknown };
+
+/**
+ * Visits every node of an ESTree AST. A plain walk over the node's properties, not oxc-parser's Visitor:
+ * that one loads its implementation with require(), which Node 22 refuses inside a module-hooks thread.
+ */
+function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
+  visit(node);
+  for (const key in node) {
+    if (key === 'parent') continue;
+    const value = node[key];
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item === 'object' && typeof (item as AnyNode).type === 'string') walk(item as AnyNode, visit);
+    } else if (typeof (value as AnyNode).type === 'string') {
+      walk(value as AnyNode, visit);
+    }
+  }
 }
 
 function preamble(url: string, sites: readonly SiteRow[]): string {

@@ -93,7 +93,7 @@ export function libraryPoint(value: unknown, label: string): unknown {
 
 const runtime = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
 
-const INTERNAL = Symbol('racecheck.internal');
+const INTERNAL = Symbol.for('racecheck.internal');
 
 /**
  * Marks a promise that racecheck's own primitives settle (a lock handing over, an event being set): a task
