@@ -52,10 +52,45 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
   register(new URL('./hooks.js', import.meta.url), { data: config });
   registerTsxEsm();
   registerTsxCjs();
-  hookCommonJs(createInstrumentMatcher(config));
+  const instrumented = createInstrumentMatcher(config);
+  hookCommonJs(instrumented);
+  hookCommonJsInThread(instrumented);
 }
 
 type Compile = (this: unknown, content: string, filename: string) => unknown;
+
+/** Rewrites CommonJS code about to be compiled; sites map back through tsx's inline source map when it has one. */
+function rewriteCommonJs(content: string, filename: string): string {
+  const mapPosition = inlineSourceMapper(content, filename);
+  const url = pathToFileURL(filename).href;
+  return rewriteAwaits(content, filename, { url, sourceType: 'commonjs', lang: mapPosition ? 'js' : undefined, mapPosition }).code;
+}
+
+interface SyncLoadResult {
+  format?: string | null | undefined;
+  source?: string | ArrayBuffer | NodeJS.TypedArray | null | undefined;
+}
+
+/**
+ * Where Node has in-thread module hooks (22.15+, 23.5+), tsx loads CommonJS through them and Node compiles
+ * the result without calling Module#_compile, so the rewrite hooks in there too. Registered after tsx's, it
+ * runs first and rewrites what tsx compiled.
+ */
+function hookCommonJsInThread(instrumented: (file: string) => boolean): void {
+  const registerHooks = (createRequire(import.meta.url)('node:module') as { registerHooks?: (hooks: object) => void }).registerHooks;
+  if (!registerHooks) return;
+  registerHooks({
+    load(url: string, context: object, nextLoad: (url: string, context: object) => SyncLoadResult): SyncLoadResult {
+      const result = nextLoad(url, context);
+      const format = result.format ?? '';
+      if (!(format === 'commonjs' || format === 'commonjs-typescript') || result.source == null || !url.startsWith('file:')) return result;
+      const filename = fileURLToPath(url);
+      if (!instrumented(filename)) return result;
+      const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+      return { ...result, source: rewriteCommonJs(source, filename) };
+    },
+  });
+}
 
 /**
  * CommonJS modules never reach the ESM load hook; tsx compiles them (TypeScript in a package that is not
@@ -66,11 +101,6 @@ function hookCommonJs(instrumented: (file: string) => boolean): void {
   const Module = createRequire(import.meta.url)('node:module') as { prototype: { _compile: Compile } };
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (this: unknown, content: string, filename: string) {
-    if (instrumented(filename)) {
-      const mapPosition = inlineSourceMapper(content, filename);
-      const url = pathToFileURL(filename).href;
-      content = rewriteAwaits(content, filename, { url, sourceType: 'commonjs', lang: mapPosition ? 'js' : undefined, mapPosition }).code;
-    }
-    return compile.call(this, content, filename);
+    return compile.call(this, instrumented(filename) ? rewriteCommonJs(content, filename) : content, filename);
   };
 }

@@ -28,6 +28,7 @@ export interface RewriteOptions {
 export const RUNTIME_GLOBAL = '__racecheck$';
 const RT = '__rc$';
 const SITES = '__rcS$';
+const PREAMBLE_MARK = `var ${RT}=globalThis.${RUNTIME_GLOBAL},`;
 
 export class InstrumentSyntaxError extends Error {
   readonly code = 'RACECHECK_SYNTAX';
@@ -55,6 +56,8 @@ export function languageOf(filename: string): 'js' | 'jsx' | 'ts' | 'tsx' {
  * A module with no await is returned untouched.
  */
 export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
+  // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
+  if (source.includes(PREAMBLE_MARK)) return { code: source, sites: [] };
   const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
   const lines = lineStarts(source);
   const firstError = parsed.errors.find((error) => error.severity === 'Error');
@@ -122,7 +125,7 @@ function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
 function preamble(url: string, sites: readonly SiteRow[]): string {
   // `var`, not `const`: a function of this module called through an import cycle before the module body ran
   // sees `undefined` sites instead of a temporal-dead-zone error.
-  return `var ${RT}=globalThis.${RUNTIME_GLOBAL},${SITES}=${RT}.s(${JSON.stringify(url)},${JSON.stringify(sites)});`;
+  return `${PREAMBLE_MARK}${SITES}=${RT}.s(${JSON.stringify(url)},${JSON.stringify(sites)});`;
 }
 
 /** Where the preamble goes: after a hashbang line and after a directive prologue ("use strict" must stay first). */

@@ -71,3 +71,10 @@ describe('rewriteAwaits', () => {
     expect(error).toMatchObject({ line: 2, column: 16, message: expect.stringMatching(/^file:\/\/\/project\/bad\.ts:2:16: /) });
   });
 });
+
+describe('rewriteAwaits on code it already rewrote', () => {
+  it('leaves it as it is, so a module passing two hooks is rewritten once', () => {
+    const once = rewrite('async function f() { await g(); }').code;
+    expect(rewrite(once)).toEqual({ code: once, sites: [] });
+  });
+});
