@@ -207,3 +207,19 @@ describe('strategies on the command line', () => {
     expect(await runCli(['scenarios/counter.ts', '--max-preemptions', '-1'])).toMatchObject({ code: 2 });
   });
 });
+
+describe('what is instrumented', () => {
+  it('leaves a dependency native, and instruments it with --include <package>', async () => {
+    const native = await runCli(['test/fixtures/packages/uses-package.ts', '--seed', '1', '--json']);
+    expect(native.code).toBe(0);
+    const included = await runCli(['test/fixtures/packages/uses-package.ts', '--include', 'slow-counter', '--seed', '1', '--json']);
+    expect(included.code).toBe(1);
+    const violation = JSON.parse(included.stdout).scenarios[0].violation;
+    expect(violation.trace.find((step: { site: unknown }) => step.site).site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
+  });
+
+  it('leaves project files native with --exclude <glob>', async () => {
+    expect((await runCli(['test/fixtures/core/imported.ts', '--seed', '1'])).code).toBe(1);
+    expect((await runCli(['test/fixtures/core/imported.ts', '--exclude', 'test/fixtures/core/lib/**', '--seed', '1'])).code).toBe(0);
+  });
+});
