@@ -21,25 +21,16 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
   };
   if (result.status === 'error') return { ...base, violation: null, error: result.error };
   if (result.status === 'pass') return { ...base, violation: null };
-  const v = result.violation;
-  const replay = encodeReplayToken({ id: result.id, strategy: v.strategy, seed: v.seed, choices: v.choices, counts: v.counts });
+  const { choices, counts, ...found } = result.violation;
+  const replay = encodeReplayToken({ id: result.id, strategy: found.strategy, seed: found.seed, choices, counts });
   const violation: ReportViolation = {
-    kind: v.kind,
-    message: v.message,
-    run: v.run,
-    seed: v.seed,
-    step: v.step,
-    strategy: v.strategy,
-    preemptions: v.preemptions,
-    shrunk: v.shrunk,
+    ...found,
     replay,
     // A schedule that was recorded in full replays exactly; one lost with a crashed worker reruns its seed.
     command:
-      v.choices.length > 0 || v.trace.length === 0
+      choices.length > 0 || found.trace.length === 0
         ? `${style.program} ${shellQuote(file)} --replay ${replay}`
-        : `${style.program} ${shellQuote(file)} --filter ${shellQuote(result.id)} --seed ${v.seed} --runs 1${v.strategy === 'random' ? '' : ` --strategy ${v.strategy}`}`,
-    trace: v.trace,
-    ...(v.blocked ? { blocked: v.blocked } : {}),
+        : `${style.program} ${shellQuote(file)} --filter ${shellQuote(result.id)} --seed ${found.seed} --runs 1${found.strategy === 'random' ? '' : ` --strategy ${found.strategy}`}`,
   };
   return { ...base, violation };
 }

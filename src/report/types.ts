@@ -1,26 +1,14 @@
-import type { SearchSummary, SiteRef, TraceStep } from '../scheduler/engine.js';
-import type { ViolationKind } from '../scheduler/types.js';
+import type { SearchSummary, Violation } from '../scheduler/engine.js';
 
 export const SCHEMA_VERSION = 1;
 
-export interface ReportViolation {
-  readonly kind: ViolationKind;
-  readonly message: string;
-  /** 1-based run number, and that run's own seed. */
-  readonly run: number;
-  readonly seed: number;
-  /** The step after which the violation was detected. */
-  readonly step: number;
-  readonly strategy: string;
-  readonly preemptions: number;
-  readonly shrunk: boolean;
+/** A violation as reported: the engine's, with the schedule's choices packed into a replay token and a command. */
+export type ReportViolation = Omit<Violation, 'choices' | 'counts'> & {
   /** Token for `--replay`: reruns exactly this schedule. */
   readonly replay: string;
   /** A command that reproduces this violation. */
   readonly command: string;
-  readonly trace: readonly TraceStep[];
-  readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
-}
+};
 
 export interface ScenarioReport {
   readonly id: string;
