@@ -6,8 +6,9 @@ export interface IoWatch {
   busy(): boolean;
   /**
    * Waits, with real macrotask turns, until requests have landed and open handles stayed quiet for a few
-   * turns, or `until` holds, or the deadline (real ms, performance.now) passes. With `patient`, open
-   * handles are polled until `until` holds or the deadline passes: nothing else could happen meanwhile.
+   * turns, or `until` holds, or the deadline (real ms, performance.now) passes. With `patient` (nothing else
+   * could happen meanwhile), open handles are polled until `until` holds, or they stayed quiet for
+   * PATIENCE_MS (a socket kept alive for reuse is open but expects nothing), or the deadline passes.
    */
   settle(deadline: number, until?: () => boolean, patient?: boolean): Promise<void>;
 }
@@ -19,6 +20,8 @@ const REQUEST = /Req|ConnectWrap|WriteWrap|ShutdownWrap|SendWrap|Job$/;
 /** Real timers belong to Node's internals or to racecheck itself: waiting for them would wait for real time. */
 const IGNORED = new Set(['Timeout']);
 const QUIET_TURNS = 2;
+/** How long open handles may stay quiet before a patient wait concludes nothing more is coming. */
+const PATIENCE_MS = 50;
 
 /** Starts watching; handles open now (a server started in setup, the worker's port) are the baseline. */
 export function createIoWatch(): IoWatch {
@@ -47,12 +50,24 @@ export function createIoWatch(): IoWatch {
     busy: () => state() !== 'idle',
     async settle(deadline, until = () => false, patient = false) {
       let quietTurns = 0;
-      while (real.performanceNow() < deadline) {
+      let quietSince = real.performanceNow();
+      let seen = 0;
+      for (let time = quietSince; time < deadline; time = real.performanceNow()) {
         const now = state();
         if (now === 'idle' || until()) return;
         if (now === 'handles') {
           if (quietTurns >= QUIET_TURNS && !patient) return;
           quietTurns++;
+          // Handles opening or closing is activity: the quiet period starts again.
+          const count = process.getActiveResourcesInfo().length;
+          if (count !== seen) {
+            seen = count;
+            quietSince = time;
+          } else if (time - quietSince > PATIENCE_MS) {
+            return;
+          }
+        } else {
+          quietSince = time;
         }
         if (now === 'handles' && quietTurns > QUIET_TURNS) await new Promise((resolve) => real.setTimeout(resolve, 1));
         else await new Promise((resolve) => real.setImmediate(resolve));

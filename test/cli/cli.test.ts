@@ -223,3 +223,13 @@ describe('what is instrumented', () => {
     expect((await runCli(['test/fixtures/core/imported.ts', '--exclude', 'test/fixtures/core/lib/**', '--seed', '1'])).code).toBe(0);
   });
 });
+
+describe('real sockets', () => {
+  it('finds a lost update in a handler served over loopback, the same way every time', async () => {
+    const runs = await Promise.all([1, 2].map(() => runCli(['test/fixtures/cli/loopback.ts', '--seed', '1', '--runs', '30', '--json'])));
+    const [first, second] = runs.map((run) => JSON.parse(run.stdout).scenarios[0].violation);
+    expect(first).toMatchObject({ kind: 'check', message: 'expected 2 hits, got 1' });
+    expect(first.trace.some((step: { task: string }) => step.task === '(external)')).toBe(true);
+    expect(second.trace).toEqual(first.trace);
+  });
+});
