@@ -150,79 +150,37 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   };
 
   const started = performanceNow();
-  const schedules = new ScheduleSet();
-  let steps = 0;
-  let completed = 0;
-  let failedRuns = 0;
+  const tally = new Tally();
   let first: Finding | undefined;
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
-    runs: completed,
-    failedRuns,
-    steps,
+    runs: tally.runs,
+    failedRuns: tally.failed,
+    steps: tally.steps,
     durationMs: round(performanceNow() - started),
     seed,
-    search: { strategy: strategy.name, schedules: schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
+    search: { strategy: strategy.name, schedules: tally.schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
   });
 
   // Unhandled rejections surface only at a macrotask turn, and one after every run costs more than a short
   // run. So runs go in batches with one turn each; a rejection seen then is traced to its run by replaying
-  // the batch's runs one turn each (runs are deterministic), and the report then reads as if the search had
-  // stopped at that run.
-  const batched = runs > 1;
-  const batch: BatchEntry[] = [];
-  let rejected = false;
-  const onRejection = (): void => {
-    rejected = true;
-  };
-  /** Settles the batch; returns the position in it of a run that left a rejection unhandled, if any. */
-  const settleBatch = async (): Promise<number> => {
-    if (batch.length === 0 || !batched) return -1;
-    await new Promise((resolve) => setImmediateReal(resolve));
-    let found = -1;
-    if (rejected) {
-      for (let i = 0; i < batch.length; i++) {
-        const entry = batch[i]!;
-        if (entry.violation) continue;
-        const replay = createReplayStrategy(entry.schedule);
-        const outcome = await new Run({ scenario, seed: entry.seed, strategy: replay, ...limits }).execute();
-        if (outcome.status !== 'fail' || outcome.violation?.kind !== 'unhandled-rejection') continue;
-        failedRuns++;
-        entry.violation = outcome.violation;
-        entry.record = outcome.record;
-        if (found === -1) found = i;
-        if (!options.keepGoing) break;
-      }
-    }
-    rejected = false;
-    return found;
-  };
-
-  /** Settles the batch and takes its first finding; true when the search stops there. */
+  // the batch's runs (they are deterministic), and the report reads as if the search had stopped there.
+  const batch = runs > 1 ? new RejectionBatch(scenario, limits, options.keepGoing ?? false) : undefined;
+  /** Takes the batch's first finding; true when the search stops there. */
   const finishBatch = async (): Promise<boolean> => {
-    const rejection = await settleBatch();
-    const stopAt = rejection !== -1 ? rejection : batch.findIndex((entry) => entry.violation);
-    let stop = false;
-    if (stopAt !== -1) {
-      const entry = batch[stopAt]!;
-      first ??= { violation: entry.violation!, record: entry.record!, index: entry.index, seed: entry.seed, strategy: entry.strategy };
-      if (!options.keepGoing) {
-        // Report as if the search had stopped at that run: forget the runs after it.
-        for (const later of batch.slice(stopAt + 1)) {
-          completed--;
-          steps -= later.schedule.choices.length;
-          if (later.newHash !== undefined) schedules.delete(later.newHash);
-          if (later.violation) failedRuns--;
-        }
-        stop = true;
-      }
-    }
-    batch.length = 0;
-    return stop;
+    if (!batch) return false;
+    const entries = await batch.settle(tally);
+    const stopAt = entries.findIndex((entry) => entry.violation);
+    if (stopAt === -1) return false;
+    const entry = entries[stopAt]!;
+    first ??= { violation: entry.violation!, record: entry.record!, index: entry.index, seed: entry.seed, strategy: entry.strategy };
+    if (options.keepGoing) return false;
+    for (const later of entries.slice(stopAt + 1)) tally.forget(later);
+    return true;
   };
 
-  if (batched) process.on('unhandledRejection', onRejection);
+  batch?.watch();
   try {
     for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
       const runSeed = deriveRunSeed(seed, index);
@@ -234,15 +192,12 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         strategy,
         ...limits,
         onStep: options.onStep && ((step, taskIndex, kind, site, choice, candidates) => options.onStep!(index + 1, step, taskIndex, kind, site, choice, candidates)),
-        rejections: batched ? 'batch' : 'flush',
+        rejections: batch ? 'batch' : 'flush',
       });
       const runName = strategy.runName?.() ?? strategy.name;
       const outcome: RunOutcome = await run.execute();
-      completed++;
-      steps += outcome.record.steps;
-      const hash = hashSchedule(outcome.record.choices);
-      const newHash = schedules.add(hash) ? hash : undefined;
-      options.onRun?.(completed);
+      const newHash = tally.add(outcome.record, outcome.status === 'fail');
+      options.onRun?.(tally.runs);
       if (outcome.status === 'error') return { ...base(), status: 'error', violation: null, error: { message: outcome.error.message } };
       try {
         strategy.endRun?.(outcome.record.steps, outcome.violation !== null);
@@ -250,24 +205,28 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         if (error instanceof ReplayMismatchError) return { ...base(), status: 'error', violation: null, error: { message: error.message } };
         throw error;
       }
-      if (outcome.violation) failedRuns++;
-      // A passing run keeps only its schedule: its record would keep the whole run alive until the batch ends.
-      batch.push({
+      const entry: BatchEntry = {
         index,
         seed: runSeed,
         strategy: runName,
         schedule: { choices: outcome.record.choices, counts: outcome.record.counts },
+        // A passing run keeps only its schedule: its record would keep the whole run alive until the batch ends.
         record: outcome.violation ? outcome.record : undefined,
         violation: outcome.violation,
         newHash,
-      });
-      if (!outcome.violation && batch.length < REJECTION_BATCH && index + 1 < runs) continue;
-
+      };
+      if (!batch) {
+        if (outcome.violation) first = { violation: outcome.violation, record: outcome.record, index, seed: runSeed, strategy: runName };
+        if (outcome.violation && !options.keepGoing) break;
+        continue;
+      }
+      batch.add(entry);
+      if (!outcome.violation && batch.size < REJECTION_BATCH && index + 1 < runs) continue;
       if (await finishBatch()) break;
     }
     await finishBatch();
   } finally {
-    if (batched) process.off('unhandledRejection', onRejection);
+    batch?.unwatch();
   }
   if (first) {
     const { violation, record, index, seed: runSeed, strategy: runName } = first;
@@ -339,6 +298,85 @@ function hashSchedule(choices: readonly number[]): number {
     high = Math.imul(high ^ (choice + 0x9e37), 0x01000193) >>> 0;
   }
   return (high & 0xfffff) * 2 ** 32 + low;
+}
+
+/** What the search has done so far: runs, steps, failing runs, distinct schedules. */
+class Tally {
+  runs = 0;
+  steps = 0;
+  failed = 0;
+  readonly schedules = new ScheduleSet();
+
+  /** Counts a run; returns its schedule's hash if it was a new schedule. */
+  add(record: RunRecord, failed: boolean): number | undefined {
+    this.runs++;
+    this.steps += record.steps;
+    if (failed) this.failed++;
+    const hash = hashSchedule(record.choices);
+    return this.schedules.add(hash) ? hash : undefined;
+  }
+
+  /** Un-counts a run, as if the search had stopped before it. */
+  forget(entry: BatchEntry): void {
+    this.runs--;
+    this.steps -= entry.schedule.choices.length;
+    if (entry.newHash !== undefined) this.schedules.delete(entry.newHash);
+    if (entry.violation) this.failed--;
+  }
+}
+
+/** Runs since the last check for unhandled rejections, and the check itself. */
+class RejectionBatch {
+  private readonly entries: BatchEntry[] = [];
+  private rejected = false;
+  private readonly onRejection = (): void => {
+    this.rejected = true;
+  };
+
+  constructor(
+    private readonly scenario: NormalizedScenario,
+    private readonly limits: { maxSteps: number; timeoutMs: number; maxBlockingMs: number },
+    private readonly keepGoing: boolean,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  watch(): void {
+    process.on('unhandledRejection', this.onRejection);
+  }
+
+  unwatch(): void {
+    process.off('unhandledRejection', this.onRejection);
+  }
+
+  add(entry: BatchEntry): void {
+    this.entries.push(entry);
+  }
+
+  /**
+   * Lets Node report rejections nothing handled (one macrotask turn). If it did, replays the batch's passing
+   * runs one at a time, each with its own turn, and marks those that leave one. Returns the batch, emptied.
+   */
+  async settle(tally: Tally): Promise<BatchEntry[]> {
+    const entries = this.entries.splice(0);
+    if (entries.length === 0) return entries;
+    await new Promise((resolve) => setImmediateReal(resolve));
+    if (this.rejected) {
+      for (const entry of entries) {
+        if (entry.violation) continue;
+        const outcome = await new Run({ scenario: this.scenario, seed: entry.seed, strategy: createReplayStrategy(entry.schedule), ...this.limits }).execute();
+        if (outcome.status !== 'fail' || outcome.violation?.kind !== 'unhandled-rejection') continue;
+        tally.failed++;
+        entry.violation = outcome.violation;
+        entry.record = outcome.record;
+        if (!this.keepGoing) break;
+      }
+    }
+    this.rejected = false;
+    return entries;
+  }
 }
 
 interface Finding {
