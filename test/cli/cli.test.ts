@@ -153,6 +153,18 @@ describe('exit codes and bad input', () => {
     expect((await runCli(['test/fixtures/core/counter.ts', '--filter', 'racy', '--seed', '1'])).code).toBe(1);
   });
 
+  it('takes globs and directories', async () => {
+    const glob = parseReport((await runCli(['test/fixtures/core/counter*.ts', '--runs', '5', '--seed', '1', '--json'])).stdout);
+    expect(glob.scenarios.map((s) => s.id)).toEqual([
+      'test/fixtures/core/counter-locked.ts#exclusive',
+      'test/fixtures/core/counter-locked.ts#locked',
+      'test/fixtures/core/counter.ts#atomic',
+      'test/fixtures/core/counter.ts#racy',
+    ]);
+    const directory = parseReport((await runCli(['test/fixtures/packages', '--runs', '5', '--seed', '1', '--json'])).stdout);
+    expect(directory.scenarios.map((s) => s.id)).toEqual(['test/fixtures/packages/uses-package.ts#viaPackage']);
+  });
+
   it('prints help and version', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
