@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { displayPath } from '../paths.js';
 import { UsageError } from './errors.js';
 
 export const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
@@ -19,7 +20,7 @@ export interface DiscoveredFile {
 export async function discoverFiles(paths: readonly string[], cwd: string): Promise<DiscoveredFile[]> {
   const found = new Map<string, DiscoveredFile>();
   const add = (absolute: string, from: string, fromDirectory: boolean) => {
-    const file = display(cwd, absolute);
+    const file = displayPath(absolute, cwd);
     if (!found.has(file)) found.set(file, { file, from, fromDirectory });
   };
   for (const input of paths) {
@@ -45,9 +46,4 @@ export async function discoverFiles(paths: readonly string[], cwd: string): Prom
     }
   }
   return [...found.values()];
-}
-
-function display(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { displayPath } from '../paths.js';
 import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
 import type { LoadedScenario } from '../scheduler/engine.js';
 import { looksLikeScenario, normalizeScenario, ScenarioError } from './normalize.js';
@@ -25,7 +26,7 @@ export class LoadError extends Error {
 export async function loadScenarios(file: string, options: InstrumentOptions = {}): Promise<LoadedScenario[]> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const absolute = path.resolve(cwd, file);
-  const shown = displayPath(cwd, absolute);
+  const shown = displayPath(absolute, cwd);
   if (!existsSync(absolute)) throw new LoadError(`${shown}: no such file`, shown);
   installInstrumentation({ ...options, cwd });
 
@@ -65,11 +66,6 @@ function exportsOf(namespace: Record<string, unknown>): Record<string, unknown> 
   return { ...(fallback as Record<string, unknown>) };
 }
 
-function displayPath(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
-}
-
 /** One line: a syntax error with its position, or what the module threw while it was imported. */
 function describeImportError(error: unknown, file: string): string {
   if (!(error instanceof Error)) return `${file}: threw while being imported: ${String(error)}`;
@@ -80,6 +76,5 @@ function describeImportError(error: unknown, file: string): string {
 }
 
 function displayUrl(url: string): string {
-  if (!url.startsWith('file:')) return url;
-  return displayPath(process.cwd(), new URL(url).pathname);
+  return url.startsWith('file:') ? displayPath(url) : url;
 }

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type SiteRow } from '../instrument/rewrite.js';
 import { context } from './context.js';
 import type { Site } from './types.js';
@@ -27,12 +26,6 @@ function registerSites(url: string, rows: readonly SiteRow[]): Site[] {
   });
   for (const listener of siteListeners) listener(added);
   return added;
-}
-
-function displayPath(url: string): string {
-  const absolute = url.startsWith('file:') ? fileURLToPath(url) : url;
-  const relative = path.relative(process.cwd(), absolute);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
 }
 
 /** `await x` in instrumented code becomes `await __rc$.a(x, site)`. Outside a run's tasks it is `await x`. */
