@@ -9,13 +9,19 @@ export async function evaluateCheck(run: () => unknown): Promise<string | null> 
   let result: unknown;
   try {
     result = run();
-    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      result = await result;
-    }
+    if (isThenable(result)) result = await result;
   } catch (error) {
     return describeError(error);
   }
   return checkMessage(result);
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** The same for a value already at hand (not a promise): null when it holds, else the message. */

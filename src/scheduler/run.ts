@@ -4,7 +4,7 @@ import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, real, type ActiveRun } from './context.js';
 import { createIoWatch, type IoWatch } from './io.js';
 import { isInternal } from './runtime.js';
-import { checkMessage, describeValue, evaluateCheck } from './outcome.js';
+import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import type { Candidate, Site, StepKind, Strategy, ViolationKind } from './types.js';
 
 export interface RunSettings {
@@ -673,14 +673,6 @@ function onRejectionHandled(promise: Promise<unknown>): void {
 
 function onUncaughtException(error: unknown): void {
   (context.run as Run | null)?.noteUncaught(error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** racecheck's own errors carry a `RACECHECK_` code and a message written for users. */
