@@ -477,14 +477,13 @@ export class Run implements ActiveRun {
   /** What the run did. The trace is built from its columns only when asked for: most runs pass unread. */
   private record(): RunRecord {
     let trace: TraceEntry[] | undefined;
-    // Captures the columns and the task names, not the run: a record may outlive it by many runs.
-    const { traceSteps, traceWhere } = this;
-    const names = this.tasks.map((task) => task.name);
+    // Captures the columns and the task list, not the run: a record may outlive it by many runs.
+    const { traceSteps, traceWhere, tasks } = this;
     const build = (): TraceEntry[] =>
       traceSteps.map((code, i): TraceEntry => {
         const taskIndex = code >> 2;
         const where = traceWhere[i] ?? null;
-        const task = names[taskIndex] ?? EXTERNAL_TASK;
+        const task = tasks[taskIndex]?.name ?? EXTERNAL_TASK;
         if (where instanceof VirtualTimer) {
           return { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: where.timerKind, delay: where.delay } };
         }
