@@ -1,4 +1,4 @@
-import { schedulingPoint } from './point.js';
+import { exclusively } from './point.js';
 import { type AcquireOptions, LockNotHeldError, LockTimeoutError } from './errors.js';
 import { refusal, WaitQueue } from './wait-queue.js';
 
@@ -39,12 +39,7 @@ export class Lock {
   }
 
   /** Runs `fn` holding the lock and releases it afterwards, whether `fn` returns or throws. */
-  async runExclusive<T>(fn: () => T | PromiseLike<T>, options: AcquireOptions = {}): Promise<T> {
-    await schedulingPoint(this.acquire(options), 'Lock.runExclusive: acquire');
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<T>(fn: () => T | PromiseLike<T>, options: AcquireOptions = {}): Promise<T> {
+    return exclusively(this.acquire(options), () => this.release(), 'Lock.runExclusive: acquire', fn);
   }
 }

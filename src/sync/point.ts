@@ -1,9 +1,16 @@
 import { libraryPoint } from '../scheduler/runtime.js';
 
 /**
- * racecheck's own modules are not instrumented, so where a primitive awaits on the caller's behalf (the
- * acquire inside runExclusive) it declares the scheduling point itself; outside a run this is a plain await.
+ * Acquires through `acquire`, runs `fn`, then releases whether `fn` returns or throws: runExclusive for
+ * Lock and Semaphore. racecheck's own modules are not instrumented, so the acquire, which waits on the
+ * caller's behalf, declares its scheduling point itself (`label` names it in traces); outside a run it is
+ * a plain await.
  */
-export function schedulingPoint<T>(value: Promise<T>, label: string): Promise<T> {
-  return libraryPoint(value, `racecheck/sync ${label}`) as Promise<T>;
+export async function exclusively<T>(acquire: Promise<void>, release: () => void, label: string, fn: () => T | PromiseLike<T>): Promise<T> {
+  await libraryPoint(acquire, `racecheck/sync ${label}`);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
 }

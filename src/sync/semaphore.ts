@@ -1,4 +1,4 @@
-import { schedulingPoint } from './point.js';
+import { exclusively } from './point.js';
 import { type AcquireOptions, LockTimeoutError, SemaphoreOverReleaseError } from './errors.js';
 import { refusal, WaitQueue } from './wait-queue.js';
 
@@ -51,13 +51,8 @@ export class Semaphore {
   }
 
   /** Runs `fn` holding a permit and releases it afterwards, whether `fn` returns or throws. */
-  async runExclusive<T>(fn: () => T | PromiseLike<T>, options: AcquireOptions = {}): Promise<T> {
-    await schedulingPoint(this.acquire(options), 'Semaphore.runExclusive: acquire');
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<T>(fn: () => T | PromiseLike<T>, options: AcquireOptions = {}): Promise<T> {
+    return exclusively(this.acquire(options), () => this.release(), 'Semaphore.runExclusive: acquire', fn);
   }
 }
 
