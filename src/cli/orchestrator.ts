@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { DEFAULTS, type ScenarioResult, type SiteRef, type TraceStep } from '../scheduler/engine.js';
+import { formatSite, type SiteRef } from '../site.js';
+import { DEFAULTS, type ScenarioResult, type TraceStep } from '../scheduler/engine.js';
 import { deriveRunSeed } from '../scheduler/rng.js';
 import { DEFAULT_STRATEGY } from '../scheduler/strategies/index.js';
 import { createHeartbeatBuffer, readHeartbeat, type HeartbeatReading } from './heartbeat.js';
@@ -200,7 +201,7 @@ class WorkerSession {
       site: this.sites.get(step.siteId) ?? null,
     }));
     const last = trace[trace.length - 1];
-    const where = last ? ` It was at step ${last.step}: ${last.task} ${last.site ? `resumed at ${last.site.file}:${last.site.line}:${last.site.column}` : last.kind === 'start' ? 'started' : 'ran a timer'}.` : ' It had not taken a step.';
+    const where = last ? ` It was at step ${last.step}: ${last.task} ${last.site ? `resumed at ${formatSite(last.site)}` : last.kind === 'start' ? 'started' : 'ran a timer'}.` : ' It had not taken a step.';
     const timedOut = reason === 'timeout';
     const message = timedOut
       ? `run ${beat.run} did not finish within ${timeoutMs} ms of real time: a synchronous loop or blocking call never gave the event loop back.${where}`

@@ -1,4 +1,5 @@
-import type { RunScenarioOptions, ScenarioResult, SiteRef } from '../scheduler/engine.js';
+import type { SiteRef } from '../site.js';
+import type { RunScenarioOptions, ScenarioResult } from '../scheduler/engine.js';
 import type { StrategyName } from '../scheduler/strategies/index.js';
 import type { Schedule } from '../scheduler/strategies/replay.js';
 

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadScenarios } from '../scenario/load.js';
-import { runScenario, type LoadedScenario } from '../scheduler/engine.js';
+import type { LoadedScenario } from '../scenario/types.js';
+import { runScenario } from '../scheduler/engine.js';
 import { onSitesRegistered } from '../scheduler/runtime.js';
 import { HeartbeatWriter } from './heartbeat.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register as registerTsxCjs } from 'tsx/cjs/api';
 import { register as registerTsxEsm } from 'tsx/esm/api';
-import { installRuntime } from '../scheduler/runtime.js';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
 import { rewriteAwaits } from './rewrite.js';
 import { inlineSourceMapper } from './source-map.js';
@@ -29,9 +28,10 @@ const SELF_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let installed: string | undefined;
 
 /**
- * Installs, once per thread: the runtime that rewritten awaits call (and virtual time), racecheck's module
- * hook, tsx to load TypeScript, and a CommonJS compile hook. Modules imported afterwards that match the
- * include/exclude rules get their awaits rewritten. The rules cannot change once installed.
+ * Installs, once per thread: racecheck's module hook, tsx to load TypeScript, and a CommonJS compile hook.
+ * Modules imported afterwards that match the include/exclude rules get their awaits rewritten; they call
+ * the runtime named in abi.ts, which whoever loads them must install first (see scenario/load.ts).
+ * The rules cannot change once installed.
  */
 export function installInstrumentation(options: InstrumentOptions = {}): void {
   const config: InstrumentConfig = {
@@ -46,7 +46,6 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
     return;
   }
   installed = key;
-  installRuntime();
   // Hooks chain last-in first-out: registered before tsx, this hook runs after tsx's load asked for the
   // source, so it rewrites the TypeScript as written and tsx compiles the result.
   register(new URL('./hooks.js', import.meta.url), { data: config });

@@ -1,9 +1,7 @@
 import MagicString from 'magic-string';
 import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
-
-/** One instrumented await, as the rewritten module registers it: 1-based line and column, and the source line's text. */
-export type SiteRow = [line: number, column: number, text: string];
+import { ABI, RUNTIME_GLOBAL, type SiteRow } from './abi.js';
 
 export interface RewriteResult {
   /** The rewritten source; identical to the input when `sites` is empty. */
@@ -24,8 +22,7 @@ export interface RewriteOptions {
   readonly mapPosition?: ((line: number, column: number) => SiteRow | null) | undefined;
 }
 
-/** The names the rewritten code uses; `RUNTIME_GLOBAL` is installed by the scheduler runtime. */
-export const RUNTIME_GLOBAL = '__racecheck$';
+/** The local names the rewritten code uses for the runtime (see abi.ts) and the module's sites. */
 const RT = '__rc$';
 const SITES = '__rcS$';
 const PREAMBLE_MARK = `var ${RT}=globalThis.${RUNTIME_GLOBAL},`;
@@ -90,7 +87,7 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   // `await await x` come out innermost-first where two arguments end at the same offset.
   const edits = points.map((point, index) => ({ ...point, index })).sort((a, b) => b.start - a.start);
   for (const edit of edits) {
-    code.appendLeft(edit.start, `${RT}.${edit.forAwait ? 'fa' : 'a'}(`);
+    code.appendLeft(edit.start, `${RT}.${edit.forAwait ? ABI.forAwait : ABI.await}(`);
     code.appendLeft(edit.end, `,${SITES}[${edit.index}])`);
   }
   code.appendLeft(preambleOffset(source, parsed.program), preamble(options.url, sites));
@@ -125,7 +122,7 @@ function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
 function preamble(url: string, sites: readonly SiteRow[]): string {
   // `var`, not `const`: a function of this module called through an import cycle before the module body ran
   // sees `undefined` sites instead of a temporal-dead-zone error.
-  return `${PREAMBLE_MARK}${SITES}=${RT}.s(${JSON.stringify(url)},${JSON.stringify(sites)});`;
+  return `${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${JSON.stringify(url)},${JSON.stringify(sites)});`;
 }
 
 /** Where the preamble goes: after a hashbang line and after a directive prologue ("use strict" must stay first). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SiteRow } from './rewrite.js';
+import type { SiteRow } from './abi.js';
 
 const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/;
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -1,3 +1,4 @@
+import { formatSite } from '../site.js';
 import { formatTimeline } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 
@@ -44,7 +45,7 @@ function testcase(scenario: ScenarioReport): string[] {
     `run ${v.run}, run seed ${v.seed}, ${v.trace.length} steps, ${v.preemptions} preemptions, strategy ${v.strategy}`,
     '',
     ...formatTimeline(v.trace, 120),
-    ...(v.blocked ?? []).map((b) => `blocked: ${b.task} waits at ${b.sites[0] ? `${b.sites[0].file}:${b.sites[0].line}:${b.sites[0].column}` : 'an await outside instrumented code'}`),
+    ...(v.blocked ?? []).map((b) => `blocked: ${b.task} waits at ${b.sites[0] ? formatSite(b.sites[0]) : 'an await outside instrumented code'}`),
     '',
     `reproduce: ${v.command}`,
   ].join('\n');

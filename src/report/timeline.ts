@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { SiteRef, TraceStep } from '../scheduler/engine.js';
+import { formatSite, type SiteRef } from '../site.js';
+import type { TraceStep } from '../scheduler/engine.js';
 
 /** Colouring the timeline may use; identity functions give plain text. */
 export interface TimelineStyle {
@@ -180,7 +181,7 @@ function describeStep(step: TraceStep, names: Map<string, string>): [string, str
 /** `file:line:column`, with the file shortened to its base name when that is unambiguous in the trace. */
 export function formatLocation(site: SiteRef, names?: Map<string, string>): string {
   if (site.line === 0) return site.text;
-  return `${names?.get(site.file) ?? site.file}:${site.line}:${site.column}`;
+  return formatSite(site, names?.get(site.file));
 }
 
 /** Base names for files whose base name is unique among the trace's files; full paths otherwise. */

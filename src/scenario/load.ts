@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { displayPath } from '../paths.js';
 import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
-import type { LoadedScenario } from '../scheduler/engine.js';
+import { installRuntime } from '../scheduler/runtime.js';
+import type { LoadedScenario } from './types.js';
 import { looksLikeScenario, normalizeScenario, ScenarioError } from './normalize.js';
 
 /** A scenario module that could not be loaded: missing, unparsable, throwing on import, or malformed. */
@@ -28,6 +29,7 @@ export async function loadScenarios(file: string, options: InstrumentOptions = {
   const absolute = path.resolve(cwd, file);
   const shown = displayPath(absolute, cwd);
   if (!existsSync(absolute)) throw new LoadError(`${shown}: no such file`, shown);
+  installRuntime();
   installInstrumentation({ ...options, cwd });
 
   let namespace: Record<string, unknown>;

@@ -57,3 +57,11 @@ export interface NormalizedScenario {
   readonly timeoutMs: number | undefined;
   readonly maxBlockingMs: number | undefined;
 }
+
+/** A scenario together with where it came from (what `loadScenarios` returns). */
+export interface LoadedScenario {
+  readonly id: string;
+  readonly file: string;
+  readonly exportName: string;
+  readonly scenario: NormalizedScenario;
+}

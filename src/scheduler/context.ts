@@ -1,6 +1,6 @@
 import * as timersPromises from 'node:timers/promises';
 import type { VirtualClock } from './clock.js';
-import type { Site } from './types.js';
+import type { Site } from '../site.js';
 
 /** The part of a run that rewritten awaits and the faked globals talk to. */
 export interface ActiveRun {

@@ -1,5 +1,5 @@
 import { normalizeScenario } from '../scenario/normalize.js';
-import type { NormalizedScenario } from '../scenario/types.js';
+import type { LoadedScenario, NormalizedScenario } from '../scenario/types.js';
 import { real } from './context.js';
 import { deriveRunSeed, isValidSeed, randomSeed } from './rng.js';
 import { Run, type RunOutcome, type RunRecord, type RunViolation, type TraceEntry } from './run.js';
@@ -7,7 +7,8 @@ import { ScheduleSet } from './schedule-set.js';
 import { shrinkSchedule } from './shrink.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, type StrategyName } from './strategies/index.js';
 import { createReplayStrategy, ReplayMismatchError, type Schedule } from './strategies/replay.js';
-import type { Site, StepKind, Strategy, ViolationKind } from './types.js';
+import { toSiteRef, type Site, type SiteRef } from '../site.js';
+import type { StepKind, Strategy, ViolationKind } from './types.js';
 
 export const DEFAULTS = {
   runs: 100,
@@ -51,14 +52,6 @@ export interface RunScenarioOptions {
    * many candidates; for watchdogs that must name where a run hung and how to replay it.
    */
   onStep?: (run: number, step: number, taskIndex: number, kind: StepKind, site: Site | null, choice: number, candidates: number) => void;
-}
-
-/** A source location in a report: 1-based line and column, and the line as written. */
-export interface SiteRef {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly text: string;
 }
 
 export interface TraceStep {
@@ -120,14 +113,6 @@ export type ScenarioResult =
   | (ResultBase & { readonly status: 'pass'; readonly violation: null })
   | (ResultBase & { readonly status: 'fail'; readonly violation: Violation })
   | (ResultBase & { readonly status: 'error'; readonly violation: null; readonly error: { readonly message: string } });
-
-/** A scenario together with where it came from (what `loadScenarios` returns). */
-export interface LoadedScenario {
-  readonly id: string;
-  readonly file: string;
-  readonly exportName: string;
-  readonly scenario: NormalizedScenario;
-}
 
 /**
  * Runs a scenario many times under the chosen strategy and returns what happened; prints nothing.
@@ -285,9 +270,6 @@ function toTraceStep(entry: TraceEntry): TraceStep {
   return entry.timer ? { ...step, timer: entry.timer } : step;
 }
 
-export function toSiteRef(site: Site): SiteRef {
-  return { file: site.file, line: site.line, column: site.column, text: site.text };
-}
 
 /** A 52-bit FNV-1a-style hash of a schedule, to count distinct schedules without keeping them. */
 function hashSchedule(choices: readonly number[]): number {

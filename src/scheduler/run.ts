@@ -5,7 +5,8 @@ import { context, real, type ActiveRun } from './context.js';
 import { createIoWatch, type IoWatch } from './io.js';
 import { isInternal } from './runtime.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
-import type { Candidate, Site, StepKind, Strategy, ViolationKind } from './types.js';
+import { formatSite, type Site } from '../site.js';
+import type { Candidate, StepKind, Strategy, ViolationKind } from './types.js';
 
 export interface RunSettings {
   readonly scenario: NormalizedScenario;
@@ -679,6 +680,3 @@ function isOwnError(error: unknown): error is Error {
   return error instanceof Error && String((error as { code?: unknown }).code).startsWith('RACECHECK_');
 }
 
-export function formatSite(site: Site): string {
-  return `${site.file}:${site.line}:${site.column}`;
-}

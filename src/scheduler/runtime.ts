@@ -1,7 +1,7 @@
 import { displayPath } from '../paths.js';
-import { RUNTIME_GLOBAL, type SiteRow } from '../instrument/rewrite.js';
+import { RUNTIME_GLOBAL, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
+import type { Site } from '../site.js';
 import { context } from './context.js';
-import type { Site } from './types.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
 const sites: Site[] = [];
@@ -10,11 +10,6 @@ const siteListeners: ((added: readonly Site[]) => void)[] = [];
 /** Calls `listener` with every site registered from now on (a worker forwards them to its parent). */
 export function onSitesRegistered(listener: (added: readonly Site[]) => void): void {
   siteListeners.push(listener);
-}
-
-/** Every site registered so far in this thread, by id. */
-export function siteById(id: number): Site | undefined {
-  return sites[id];
 }
 
 function registerSites(url: string, rows: readonly SiteRow[]): Site[] {
@@ -84,7 +79,7 @@ export function libraryPoint(value: unknown, label: string): unknown {
   return awaitPoint(value, site);
 }
 
-const runtime = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
+const runtime: RuntimeAbi = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
 
 const INTERNAL = Symbol.for('racecheck.internal');
 

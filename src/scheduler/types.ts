@@ -1,16 +1,3 @@
-/** An instrumented await in the source, registered when its module loads. Lines and columns are 1-based. */
-export interface Site {
-  readonly id: number;
-  /** The module's URL, as loaded. */
-  readonly url: string;
-  /** The path relative to the working directory at registration (absolute outside of it). */
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  /** The source line, as written. */
-  readonly text: string;
-}
-
 /** What a strategy chooses among: a task waiting to start or to resume, or a virtual timer that is due. */
 export interface Candidate {
   readonly kind: 'start' | 'await' | 'timer';
