@@ -8,17 +8,13 @@ import { installRuntime } from './scheduler/runtime.js';
 export { defineScenario, ScenarioError } from './scenario/normalize.js';
 export { loadScenarios, LoadError } from './scenario/load.js';
 export type { CheckResult, CheckValue, LoadedScenario, Scenario, TaskContext, TaskFn, TaskResult, TaskResults } from './scenario/types.js';
-export { runScenario, DEFAULTS } from './scheduler/engine.js';
-export type {
-  RunScenarioOptions,
-  ScenarioResult,
-  SearchSummary,
-  TraceStep,
-  Violation,
-} from './scheduler/engine.js';
+export { runScenario, type RunScenarioOptions, type SearchHooks } from './scheduler/search.js';
+export { DEFAULTS, type SearchSettings } from './scheduler/settings.js';
+export type { ScenarioResult, SearchSummary, TraceStep, Violation } from './scheduler/result.js';
 export { ReplayMismatchError, type Schedule } from './scheduler/strategies/replay.js';
 export { STRATEGY_NAMES, type StrategyName } from './scheduler/strategies/index.js';
-export type { Candidate, RunInfo, Strategy, ViolationKind } from './scheduler/types.js';
+export type { Candidate, RunInfo, Strategy } from './scheduler/types.js';
+export { VIOLATION_KIND_NAMES, type ViolationKind } from './scheduler/violation-kinds.js';
 export type { SiteRef } from './site.js';
 export { InstrumentationError, type InstrumentOptions } from './instrument/register.js';
 

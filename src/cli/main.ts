@@ -8,7 +8,7 @@ import { createJunitReporter } from '../report/junit.js';
 import { createPrettyReporter } from '../report/pretty.js';
 import { decodeReplayToken, ReplayTokenError, type ReplayRecipe } from '../report/replay-token.js';
 import type { Reporter, ScenarioReport } from '../report/types.js';
-import { DEFAULTS } from '../scheduler/engine.js';
+import { resolveRuns } from '../scheduler/settings.js';
 import { randomSeed } from '../scheduler/rng.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
@@ -53,10 +53,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     for (const reporter of reporters) reporter.onStart?.({ scenarios: scenarios.map((s) => s.id), seed, version: VERSION });
     const reports: ScenarioReport[] = [];
     for (const scenario of scenarios) {
-      const totalRuns = recipe ? 1 : (options.runs ?? scenario.runs ?? (options.strategy === 'exhaustive' ? DEFAULTS.exhaustiveRuns : DEFAULTS.runs));
+      const settings = runOptions(options, seed, recipe);
+      const totalRuns = resolveRuns(settings, scenario);
       for (const reporter of reporters) reporter.onScenarioStart?.({ id: scenario.id, name: scenario.name, runs: totalRuns });
       const scenarioStarted = performance.now();
-      const result = await runner.run(scenario, runOptions(options, seed, recipe), (runs) => {
+      const result = await runner.run(scenario, settings, (runs) => {
         for (const reporter of reporters) {
           reporter.onProgress?.({ id: scenario.id, runs, totalRuns, elapsedMs: performance.now() - scenarioStarted });
         }

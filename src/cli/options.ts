@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS } from '../scheduler/engine.js';
+import { DEFAULTS } from '../scheduler/settings.js';
 import { MAX_SEED } from '../scheduler/rng.js';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../scheduler/strategies/index.js';
 import { DEFAULT_PCT_DEPTH } from '../scheduler/strategies/pct.js';

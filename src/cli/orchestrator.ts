@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { formatSite, type SiteRef } from '../site.js';
-import { DEFAULTS, type ScenarioResult, type TraceStep } from '../scheduler/engine.js';
+import type { ScenarioResult, TraceStep } from '../scheduler/result.js';
+import { resolveLimits } from '../scheduler/settings.js';
 import { deriveRunSeed } from '../scheduler/rng.js';
 import { DEFAULT_STRATEGY } from '../scheduler/strategies/index.js';
 import { createHeartbeatBuffer, readHeartbeat, type HeartbeatReading } from './heartbeat.js';
@@ -118,7 +119,7 @@ class WorkerSession {
   }
 
   run(info: ScenarioInfo, options: WorkerRunOptions, onProgress: (runs: number) => void): Promise<RunAttempt> {
-    const timeoutMs = options.timeoutMs ?? info.timeoutMs ?? DEFAULTS.timeoutMs;
+    const { timeoutMs } = resolveLimits(options, info);
     let provisional: ScenarioResult | undefined;
     return new Promise((resolve, reject) => {
       let generation = readHeartbeat(this.heartbeat).generation;

@@ -1,7 +1,6 @@
 import type { SiteRef } from '../site.js';
-import type { RunScenarioOptions, ScenarioResult } from '../scheduler/engine.js';
-import type { StrategyName } from '../scheduler/strategies/index.js';
-import type { Schedule } from '../scheduler/strategies/replay.js';
+import type { ScenarioResult } from '../scheduler/result.js';
+import type { SearchSettings } from '../scheduler/settings.js';
 
 /** What the parent needs to know of a loaded scenario. */
 export interface ScenarioInfo {
@@ -15,10 +14,7 @@ export interface ScenarioInfo {
 }
 
 /** Options of one scenario's runs, as they cross to the worker (plain data). */
-export type WorkerRunOptions = Pick<RunScenarioOptions, 'runs' | 'seed' | 'maxSteps' | 'timeoutMs' | 'maxBlockingMs' | 'depth' | 'maxPreemptions' | 'shrink'> & {
-  readonly strategy?: StrategyName;
-  readonly replay?: Schedule;
-};
+export type WorkerRunOptions = SearchSettings;
 
 export interface WorkerConfig {
   readonly cwd: string;

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadScenarios } from '../scenario/load.js';
 import type { LoadedScenario } from '../scenario/types.js';
-import { runScenario } from '../scheduler/engine.js';
+import { runScenario } from '../scheduler/search.js';
 import { onSitesRegistered } from '../scheduler/runtime.js';
 import { HeartbeatWriter } from './heartbeat.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';

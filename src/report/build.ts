@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../scheduler/engine.js';
+import type { ScenarioResult } from '../scheduler/result.js';
 import { encodeReplayToken } from './replay-token.js';
 import { SCHEMA_VERSION, type Report, type ReportViolation, type ScenarioReport } from './types.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { formatSite, type SiteRef } from '../site.js';
-import type { TraceStep } from '../scheduler/engine.js';
+import type { TraceStep } from '../scheduler/result.js';
 
 /** Colouring the timeline may use; identity functions give plain text. */
 export interface TimelineStyle {

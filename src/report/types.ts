@@ -1,4 +1,4 @@
-import type { SearchSummary, Violation } from '../scheduler/engine.js';
+import type { SearchSummary, Violation } from '../scheduler/result.js';
 
 export const SCHEMA_VERSION = 1;
 

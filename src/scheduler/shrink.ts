@@ -1,13 +1,16 @@
 import type { NormalizedScenario } from '../scenario/types.js';
 import { real } from './context.js';
-import { Run, type RunOutcome, type RunRecord, type RunViolation } from './run.js';
-import type { Candidate, Strategy } from './types.js';
+import type { Limits } from './settings.js';
+import { Run } from './run.js';
+import type { RunOutcome, RunRecord, RunViolation } from './run-record.js';
+import { defaultChoice, fallbackChoice, isPreemption } from './policy.js';
+import type { Strategy } from './types.js';
 
 export interface ShrinkInput {
   readonly scenario: NormalizedScenario;
   /** The failing run's seed: Math.random must replay the same numbers. */
   readonly seed: number;
-  readonly limits: { readonly maxSteps: number; readonly timeoutMs: number; readonly maxBlockingMs: number };
+  readonly limits: Limits;
   readonly record: RunRecord;
   readonly violation: RunViolation;
   /** Runs and real milliseconds shrinking may spend. */
@@ -126,17 +129,6 @@ async function ddmin<T>(items: readonly T[], test: (subset: readonly T[]) => Pro
   return current;
 }
 
-/** The default choice: the task that ran last if it can go on, else the lowest-numbered task that can. */
-function defaultChoice(candidates: readonly Candidate[], previous: number, excluded = -1): number {
-  let lowest = -1;
-  for (let i = 0; i < candidates.length; i++) {
-    const task = candidates[i]!.taskIndex;
-    if (task === previous && excluded === -1) return i;
-    if (task !== excluded && (lowest === -1 || task < candidates[lowest]!.taskIndex)) lowest = i;
-  }
-  return lowest;
-}
-
 /** Counts each task's steps, which is what deviations are keyed on. */
 class Progress {
   previous = -1;
@@ -166,8 +158,8 @@ function createDeviationRecorder(choices: readonly number[]): Strategy & { devia
       const chosen = Math.min(choices[step] ?? 0, candidates.length - 1);
       const task = candidates[chosen]!.taskIndex;
       const previous = progress.previous;
-      if (task !== candidates[defaultChoice(candidates, previous)]!.taskIndex) {
-        found.push({ task: previous, steps: progress.stepsOf(previous), target: task, preempts: candidates.some((c) => c.taskIndex === previous) });
+      if (task !== candidates[defaultChoice(candidates, previous, 'lowest')]!.taskIndex) {
+        found.push({ task: previous, steps: progress.stepsOf(previous), target: task, preempts: isPreemption(candidates, task, previous) });
       }
       progress.ran(task);
       return chosen;
@@ -191,9 +183,9 @@ function createGuidedStrategy(deviations: readonly Deviation[]): Strategy {
       let chosen = -1;
       if (deviation) {
         chosen = deviation.target === undefined ? -1 : candidates.findIndex((c) => c.taskIndex === deviation.target);
-        if (chosen === -1) chosen = defaultChoice(candidates, previous, previous);
+        if (chosen === -1) chosen = fallbackChoice(candidates, previous, 'lowest', previous);
       }
-      if (chosen === -1) chosen = defaultChoice(candidates, previous);
+      if (chosen === -1) chosen = defaultChoice(candidates, previous, 'lowest');
       progress.ran(candidates[chosen]!.taskIndex);
       return chosen;
     },

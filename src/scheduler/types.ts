@@ -20,6 +20,8 @@ export interface RunInfo {
  */
 export interface Strategy {
   readonly name: string;
+  /** The preemption bound within which `covered()` means every schedule ran; undefined when unbounded. */
+  readonly bound?: number | undefined;
   startRun(info: RunInfo): void;
   choose(candidates: readonly Candidate[], step: number): number;
   /** Called once the run ended; `failed` tells whether it found a violation. */
@@ -31,15 +33,5 @@ export interface Strategy {
   /** For a strategy made of others: the name of the one driving the current run (reported with a violation). */
   runName?(): string;
 }
-
-export type ViolationKind =
-  | 'check'
-  | 'invariant'
-  | 'exception'
-  | 'unhandled-rejection'
-  | 'deadlock'
-  | 'max-steps'
-  | 'timeout'
-  | 'blocked-loop';
 
 export type StepKind = 'start' | 'await' | 'timer';

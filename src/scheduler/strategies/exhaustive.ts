@@ -1,3 +1,4 @@
+import { defaultChoice, isPreemption, roundRobinDistance } from '../policy.js';
 import type { Candidate, Strategy } from '../types.js';
 
 export interface ExhaustiveOptions {
@@ -89,7 +90,7 @@ const DEFAULT_MAX_PENDING = 1_000_000;
  * Nothing else is pruned: partial-order reduction needs to know which state each step reads and writes,
  * and racecheck sees awaits, not memory accesses (see the README).
  */
-export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strategy & { readonly bound: number | undefined } {
+export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strategy {
   const bound = options.maxPreemptions;
   const order = options.order ?? 'preemptions';
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
@@ -127,9 +128,7 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
 
   /** What taking candidate `i` costs beyond the default, given the task that ran last. */
   const costOf = (candidates: readonly Candidate[], i: number, chosen: number): number => {
-    if (order === 'preemptions') {
-      return candidates.some((c) => c.taskIndex === previousTask) && candidates[i]!.taskIndex !== previousTask ? 1 : 0;
-    }
+    if (order === 'preemptions') return isPreemption(candidates, candidates[i]!.taskIndex, previousTask) ? 1 : 0;
     return roundRobinRank(candidates, i, previousTask) - roundRobinRank(candidates, chosen, previousTask);
   };
 
@@ -154,7 +153,7 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       } else {
         const planned = plan[step];
         if (planned !== undefined && planned >= candidates.length) throw new NondeterminismError(step + 1, planned + 1, candidates.length);
-        const chosen = planned ?? defaultChoice(candidates, previousTask, order);
+        const chosen = planned ?? defaultChoice(candidates, previousTask, order === 'preemptions' ? 'first' : 'round-robin');
         let untried = NO_ALTERNATIVES;
         // Decisions inside the subtree's root are fixed; below it every other candidate is a branch.
         if (step >= rootLength) {
@@ -212,25 +211,13 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
   };
 }
 
-/** Keep running the task that ran last; when it cannot, the next task after it in round robin (`delays`) or the first candidate. */
-function defaultChoice(candidates: readonly Candidate[], previousTask: number, order: 'preemptions' | 'delays'): number {
-  const same = candidates.findIndex((c) => c.taskIndex === previousTask);
-  if (same !== -1) return same;
-  if (order === 'preemptions') return 0;
-  let best = 0;
-  for (let i = 1; i < candidates.length; i++) {
-    if (roundRobinRank(candidates, i, previousTask) < roundRobinRank(candidates, best, previousTask)) best = i;
-  }
-  return best;
-}
-
 /**
  * A candidate's place in round robin after `previousTask`: the task itself first, then the tasks after it
  * in index order, wrapping around; a task's own candidates in order.
  */
 function roundRobinRank(candidates: readonly Candidate[], i: number, previousTask: number): number {
   const task = candidates[i]!.taskIndex;
-  const distance = (task: number) => (task === previousTask ? 0 : task > previousTask ? task - previousTask : task - previousTask + 1_000_000);
+  const distance = (task: number) => roundRobinDistance(task, previousTask);
   let rank = 0;
   for (let j = 0; j < candidates.length; j++) {
     const other = candidates[j]!.taskIndex;

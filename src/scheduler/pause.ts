@@ -1,0 +1,62 @@
+/**
+ * A pause: a task waiting at a scheduling point (its start, or an instrumented await) until the strategy
+ * picks it. The await itself waits on a gate promise that only the scheduler settles.
+ */
+import type { Site } from '../site.js';
+import type { TaskContext } from '../scenario/types.js';
+import type { Candidate } from './types.js';
+
+/** Waiting for its value to settle; ready to be picked; picked (or abandoned). */
+export const WAITING = 0;
+export const READY = 1;
+export const DONE = 2;
+export type PauseState = typeof WAITING | typeof READY | typeof DONE;
+
+export interface TaskRecord {
+  readonly index: number;
+  readonly name: string;
+  readonly fn: (state: unknown, ctx: TaskContext) => unknown;
+  settled: boolean;
+}
+
+/** A task waiting to start, or to resume after an await: one continuation the scheduler may pick. */
+export class Pause implements Candidate {
+  state: PauseState = WAITING;
+  ok = true;
+  value: unknown = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  /** Waiting on a value that is not one of racecheck's own primitives (it may depend on I/O). */
+  external = false;
+  readonly taskIndex: number;
+
+  constructor(
+    readonly kind: 'start' | 'await',
+    readonly task: TaskRecord,
+    readonly site: Site | null,
+  ) {
+    this.taskIndex = task.index;
+  }
+
+  /** Resumes the task where it paused: with the value its await settled to, or by throwing the reason. */
+  resume(): void {
+    this.state = DONE;
+    if (this.ok) this.resolve!(this.value);
+    else this.reject!(this.value);
+  }
+}
+
+// The gate's executor is shared: a closure per await would be garbage per step.
+let gateFor: Pause | undefined;
+function gateExecutor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  gateFor!.resolve = resolve;
+  gateFor!.reject = reject;
+}
+
+/** The promise the paused await waits on; `pause.resume()` settles it. */
+export function createGate(pause: Pause): Promise<unknown> {
+  gateFor = pause;
+  const gate = new Promise<unknown>(gateExecutor);
+  gateFor = undefined;
+  return gate;
+}

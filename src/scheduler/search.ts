@@ -1,0 +1,159 @@
+import { normalizeScenario } from '../scenario/normalize.js';
+import type { LoadedScenario } from '../scenario/types.js';
+import type { Site } from '../site.js';
+import { real } from './context.js';
+import { RejectionBatch, type BatchEntry } from './rejection-batch.js';
+import { errorResult, toViolation, type ResultBase, type ScenarioResult } from './result.js';
+import { deriveRunSeed } from './rng.js';
+import { Run } from './run.js';
+import type { RunRecord, RunViolation } from './run-record.js';
+import { resolveSettings, type SearchSettings } from './settings.js';
+import { shrinkSchedule } from './shrink.js';
+import type { StrategyName } from './strategies/index.js';
+import { ReplayMismatchError } from './strategies/replay.js';
+import { Tally } from './tally.js';
+import type { StepKind, Strategy } from './types.js';
+import { violationKind } from './violation-kinds.js';
+
+/** Callbacks a caller (a worker process, a progress display) can watch a search through. */
+export interface SearchHooks {
+  /** Called before every run with its 1-based number and its seed. */
+  readonly onRunStart?: ((run: number, seed: number) => void) | undefined;
+  /** Called after every run, with how many have run. */
+  readonly onRun?: ((completed: number) => void) | undefined;
+  /** Called with the violation as found, before shrinking starts (so a watchdog can report it if shrinking hangs). */
+  readonly onViolation?: ((result: ScenarioResult) => void) | undefined;
+  /**
+   * Called at every step before it runs (`run` and `step` are 1-based), with the index chosen among how
+   * many candidates; for watchdogs that must name where a run hung and how to replay it.
+   */
+  readonly onStep?: ((run: number, step: number, taskIndex: number, kind: StepKind, site: Site | null, choice: number, candidates: number) => void) | undefined;
+}
+
+export type RunScenarioOptions = Omit<SearchSettings, 'strategy'> &
+  SearchHooks & {
+    /** A strategy name or your own Strategy object. Default `portfolio`. */
+    readonly strategy?: StrategyName | Strategy | undefined;
+    /** The id reported for a plain scenario object; loaded scenarios carry their own. */
+    readonly id?: string | undefined;
+  };
+
+interface Finding {
+  readonly violation: RunViolation;
+  readonly record: RunRecord;
+  readonly index: number;
+  readonly seed: number;
+  readonly strategy: string;
+}
+
+/**
+ * Runs a scenario many times under the chosen strategy and returns what happened; prints nothing.
+ * Its awaits are scheduling points only if its module was loaded with instrumentation (`loadScenarios`).
+ */
+export async function runScenario(input: LoadedScenario | object, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const loaded = isLoaded(input) ? input : undefined;
+  const id = loaded?.id ?? options.id ?? 'scenario';
+  const scenario = loaded?.scenario ?? normalizeScenario(input, id);
+  const custom = typeof options.strategy === 'object' ? options.strategy : undefined;
+  const named = typeof options.strategy === 'string' ? options.strategy : undefined;
+  const { seed, strategy, runs, limits, shrink, keepGoing } = resolveSettings({ ...options, strategy: named }, scenario, custom);
+  const bound = strategy.bound;
+
+  const started = real.performanceNow();
+  const tally = new Tally();
+  let first: Finding | undefined;
+  const base = (): ResultBase => ({
+    id,
+    name: scenario.name,
+    runs: tally.runs,
+    failedRuns: tally.failed,
+    steps: tally.steps,
+    durationMs: round(real.performanceNow() - started),
+    seed,
+    search: { strategy: strategy.name, schedules: tally.schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
+  });
+
+  const batch = new RejectionBatch(scenario, limits, keepGoing, runs > 1);
+  /** Takes the batch's first finding; true when the search stops there. */
+  const settleBatch = async (): Promise<boolean> => {
+    const entries = await batch.settle(tally);
+    const stopAt = entries.findIndex((entry) => entry.violation);
+    if (stopAt === -1) return false;
+    const entry = entries[stopAt]!;
+    first ??= { violation: entry.violation!, record: entry.record!, index: entry.index, seed: entry.seed, strategy: entry.strategy };
+    if (keepGoing) return false;
+    for (const later of entries.slice(stopAt + 1)) tally.forget({ steps: later.schedule.choices.length, failed: later.violation !== null, newHash: later.newHash });
+    return true;
+  };
+
+  batch.watch();
+  try {
+    for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
+      const runSeed = deriveRunSeed(seed, index);
+      options.onRunStart?.(index + 1, runSeed);
+      strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
+      const onStep = options.onStep;
+      const run = new Run({
+        scenario,
+        seed: runSeed,
+        strategy,
+        ...limits,
+        onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
+        rejections: batch.batching ? 'batch' : 'flush',
+      });
+      const runName = strategy.runName?.() ?? strategy.name;
+      const outcome = await run.execute();
+      const newHash = tally.add(outcome.record, outcome.status === 'fail');
+      options.onRun?.(tally.runs);
+      if (outcome.status === 'error') return errorResult(base(), outcome.error.message);
+      try {
+        strategy.endRun?.(outcome.record.steps, outcome.violation !== null);
+      } catch (error) {
+        if (error instanceof ReplayMismatchError) return errorResult(base(), error.message);
+        throw error;
+      }
+      const entry: BatchEntry = {
+        index,
+        seed: runSeed,
+        strategy: runName,
+        schedule: { choices: outcome.record.choices, counts: outcome.record.counts },
+        // A passing run keeps only its schedule: its record would keep the whole run alive until the batch ends.
+        record: outcome.violation ? outcome.record : undefined,
+        violation: outcome.violation,
+        newHash,
+      };
+      batch.add(entry);
+      if (!batch.due(entry) && index + 1 < runs) continue;
+      if (await settleBatch()) break;
+    }
+    await settleBatch();
+  } finally {
+    batch.unwatch();
+  }
+  if (!first) {
+    const result = base();
+    return { ...result, search: { ...result.search, complete: strategy.covered?.() ?? false }, status: 'pass', violation: null };
+  }
+  const { violation, record, index, seed: runSeed, strategy: runName } = first;
+  const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
+  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable) return found;
+  options.onViolation?.(found);
+  const shrunk = await shrinkSchedule({
+    scenario,
+    seed: runSeed,
+    limits,
+    record,
+    violation,
+    onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+  });
+  if (!shrunk) return { ...found, durationMs: base().durationMs };
+  return { ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } };
+}
+
+function isLoaded(input: object): input is LoadedScenario {
+  return 'scenario' in input && 'id' in input && 'exportName' in input;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,100 @@
+/**
+ * A search's settings and their defaults, resolved in one place: the programmatic API, the CLI's flags and
+ * configuration file, and what crosses to a worker process are all `SearchSettings`.
+ */
+import type { NormalizedScenario } from '../scenario/types.js';
+import { isValidSeed, MAX_SEED, randomSeed } from './rng.js';
+import { createStrategy, DEFAULT_STRATEGY, isStrategyName, strategyDescriptor, type StrategyName } from './strategies/index.js';
+import { createReplayStrategy, type Schedule } from './strategies/replay.js';
+import type { Strategy } from './types.js';
+
+export const DEFAULTS = {
+  /** Schedules per scenario for strategies that do not say otherwise (see the strategy registry). */
+  runs: 100,
+  maxSteps: 10_000,
+  timeoutMs: 5_000,
+  maxBlockingMs: 100,
+  strategy: DEFAULT_STRATEGY,
+  shrink: true,
+} as const;
+
+/** The bounds of one run. */
+export interface Limits {
+  readonly maxSteps: number;
+  /** Wall-clock budget of one run, in real milliseconds. */
+  readonly timeoutMs: number;
+  /** Longest synchronous step, in real milliseconds, before a `blocked-loop` violation. */
+  readonly maxBlockingMs: number;
+}
+
+/** What a search can be told, as plain data. Every field is optional: `resolveSettings` fills in the defaults. */
+export interface SearchSettings {
+  /** Schedules to try; default the scenario's `runs`, else the strategy's default (100 for most). Stops at the first violation. */
+  readonly runs?: number | undefined;
+  /** Master seed (0 to 2^32-1); default a random one, reported in the result. */
+  readonly seed?: number | undefined;
+  readonly strategy?: StrategyName | undefined;
+  /** PCT's bug depth (`pct` strategy). Default 3. */
+  readonly depth?: number | undefined;
+  /** Bound on preemptions for the `exhaustive` strategy; its verdict is then complete within that bound. */
+  readonly maxPreemptions?: number | undefined;
+  /** Minimise a failing schedule before reporting it (default true). */
+  readonly shrink?: boolean | undefined;
+  /** Go on after the first violation and count failing runs (`failedRuns`); the first violation is reported. */
+  readonly keepGoing?: boolean | undefined;
+  readonly maxSteps?: number | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly maxBlockingMs?: number | undefined;
+  /** Rerun exactly this recorded schedule once (with `seed` the run's seed), instead of searching. */
+  readonly replay?: Schedule | undefined;
+}
+
+/** A scenario's own defaults: its `runs`, `maxSteps`, `timeoutMs` and `maxBlockingMs` fields. */
+export type ScenarioDefaults = Partial<Pick<NormalizedScenario, 'runs' | 'maxSteps' | 'timeoutMs' | 'maxBlockingMs'>>;
+
+/** Everything a search needs, with every default applied. */
+export interface ResolvedSettings {
+  readonly seed: number;
+  readonly strategy: Strategy;
+  readonly runs: number;
+  readonly limits: Limits;
+  readonly shrink: boolean;
+  readonly keepGoing: boolean;
+}
+
+export function resolveLimits(settings: SearchSettings, scenario: ScenarioDefaults): Limits {
+  return {
+    maxSteps: settings.maxSteps ?? scenario.maxSteps ?? DEFAULTS.maxSteps,
+    timeoutMs: settings.timeoutMs ?? scenario.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxBlockingMs: settings.maxBlockingMs ?? scenario.maxBlockingMs ?? DEFAULTS.maxBlockingMs,
+  };
+}
+
+/** How many runs a search will try: one for a replay, else the flag, the scenario's own number, or the strategy's default. */
+export function resolveRuns(settings: Pick<SearchSettings, 'runs' | 'strategy' | 'replay'>, scenario: ScenarioDefaults, strategy?: Strategy): number {
+  if (settings.replay) return 1;
+  const name = settings.strategy ?? (strategy ? undefined : DEFAULTS.strategy);
+  return settings.runs ?? scenario.runs ?? (name === undefined ? DEFAULTS.runs : strategyDescriptor(name).defaultRuns);
+}
+
+/**
+ * Applies the defaults. `strategy` may be a Strategy object of the caller's own, which `settings.strategy`
+ * cannot name; a replay always uses the replay strategy.
+ */
+export function resolveSettings(settings: SearchSettings, scenario: ScenarioDefaults, custom?: Strategy): ResolvedSettings {
+  const seed = settings.seed ?? randomSeed();
+  if (!isValidSeed(seed)) throw new RangeError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
+  const name = settings.strategy ?? DEFAULTS.strategy;
+  if (!settings.replay && !custom && !isStrategyName(name)) throw new RangeError(`unknown strategy "${String(name)}"`);
+  const strategy = settings.replay
+    ? createReplayStrategy(settings.replay)
+    : (custom ?? createStrategy(name, { depth: settings.depth, maxPreemptions: settings.maxPreemptions }));
+  return {
+    seed,
+    strategy,
+    runs: resolveRuns(settings, scenario, custom),
+    limits: resolveLimits(settings, scenario),
+    shrink: settings.shrink ?? DEFAULTS.shrink,
+    keepGoing: settings.keepGoing ?? false,
+  };
+}
