@@ -13,6 +13,8 @@ export type TimerKind = 'timeout' | 'interval' | 'immediate';
 export class VirtualTimer implements Candidate {
   readonly kind = 'timer';
   cleared = false;
+  /** When it went into its clock's list (created, re-armed or refreshed): Node's timer lists are FIFO. */
+  seq = 0;
   private referenced = true;
 
   constructor(
@@ -63,6 +65,9 @@ export class VirtualTimer implements Candidate {
 export class VirtualClock {
   now = 0;
   private nextId = 1;
+  private nextSeq = 1;
+  /** The delays seen while collecting due timers (reused: collecting happens at every step with a due timer). */
+  private readonly delays: number[] = [];
   private readonly timers: VirtualTimer[] = [];
   /** Created with the first timer: most runs have none. */
   private byId: Map<number, VirtualTimer> | undefined;
@@ -104,16 +109,42 @@ export class VirtualClock {
     return this.timers.length;
   }
 
+  /**
+   * Whether a timer that keeps Node's event loop alive is pending. When every task waits and only unref'd
+   * timers are left (the connection-checking interval of an http server, say), Node would have nothing
+   * left to do: it is a deadlock, not a reason to move time on forever.
+   */
+  hasReferenced(): boolean {
+    for (const timer of this.timers) if (timer.hasRef()) return true;
+    return false;
+  }
+
   /** Whether a timer is due at the current instant. */
   hasDue(): boolean {
     const first = this.timers[0];
     return first !== undefined && first.due <= this.now;
   }
 
-  /** Pushes every timer due at the current instant onto `out`, earliest first. */
+  /**
+   * Pushes onto `out` the due timers Node could fire next: the oldest pending setImmediate (they fire in
+   * the order they were created) and, for each delay, the oldest due timer with that delay (timers with the
+   * same delay fire in the order they were armed). Timers with different delays that fall due at the same
+   * instant may fire in either order, and so may an immediate and a timer. Time moves only when nothing is
+   * due, so every due timer is due at this very instant.
+   */
   collectDue(out: Candidate[]): void {
+    const delays = this.delays;
+    delays.length = 0;
+    let immediate = false;
     for (const timer of this.timers) {
       if (timer.due > this.now) break;
+      if (timer.timerKind === 'immediate') {
+        if (immediate) continue;
+        immediate = true;
+      } else {
+        if (delays.includes(timer.delay)) continue;
+        delays.push(timer.delay);
+      }
       out.push(timer);
     }
   }
@@ -152,10 +183,11 @@ export class VirtualClock {
   }
 
   private insert(timer: VirtualTimer): void {
+    timer.seq = this.nextSeq++;
     let index = this.timers.length;
     while (index > 0) {
       const before = this.timers[index - 1]!;
-      if (before.due < timer.due || (before.due === timer.due && before.id < timer.id)) break;
+      if (before.due <= timer.due) break;
       index--;
     }
     this.timers.splice(index, 0, timer);

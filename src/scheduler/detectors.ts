@@ -9,8 +9,16 @@ export function maxStepsMessage(maxSteps: number): string {
   return `more than ${maxSteps} steps in one run: a livelock or an unbounded loop`;
 }
 
-export function timeoutMessage(timeoutMs: number): string {
-  return `the run took longer than ${timeoutMs} ms of real time`;
+/** The run kept stepping past its deadline: the event loop was busy with the scenario's own work. */
+export function busyTimeoutMessage(timeoutMs: number, steps: number): string {
+  return `the run took longer than ${timeoutMs} ms of real time while busy: it was still taking steps (${steps} so far), so the time went into the scenario's own work, not into waiting`;
+}
+
+/** The run waited past its deadline for I/O that never settled. */
+export function idleTimeoutMessage(timeoutMs: number, pending: 'requests' | 'handles', blocked: readonly BlockedTask[]): string {
+  const what = pending === 'requests' ? 'a request still in flight (file system, DNS, zlib or crypto)' : 'open sockets or other handles that never went quiet';
+  const waits = blocked.map(({ task, sites }) => `${task} waits at ${sites[0] ? formatSite(sites[0]) : 'an await outside instrumented code'}`);
+  return `the run took longer than ${timeoutMs} ms of real time while idle, waiting on I/O that never came: ${what}${waits.length > 0 ? `; ${waits.join('; ')}` : ''}`;
 }
 
 export function blockedLoopMessage(step: number, task: string, site: Site | null, blockedMs: number, limitMs: number): string {

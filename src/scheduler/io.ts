@@ -1,16 +1,27 @@
 import { real } from './context.js';
+import { threadJobsInFlight } from './thread-pool.js';
+
+/**
+ * How a wait for I/O ended: `until` held (`progress`); nothing is in flight any more (`idle`); only open
+ * handles are left and they stayed quiet (`quiet`); or the deadline passed with a request still in flight
+ * (`requests`) or handles still active (`handles`).
+ */
+export type SettleOutcome = 'progress' | 'idle' | 'quiet' | 'requests' | 'handles';
 
 /** Watches real I/O through Node's list of active resources. */
 export interface IoWatch {
   /** Whether real I/O may be under way: a request in flight, or more open handles than when the watch began. */
   busy(): boolean;
+  /** Whether a request (a file system, DNS, zlib or crypto operation, a connect, a write) is in flight. */
+  requesting(): boolean;
   /**
-   * Waits, with real macrotask turns, until requests have landed and open handles stayed quiet for a few
-   * turns, or `until` holds, or the deadline (real ms, performance.now) passes. With `patient` (nothing else
-   * could happen meanwhile), open handles are polled until `until` holds, or they stayed quiet for
-   * PATIENCE_MS (a socket kept alive for reuse is open but expects nothing), or the deadline passes.
+   * Waits, with real macrotask turns, until every request in flight has landed and open handles stayed
+   * quiet for a few turns, or the deadline (real ms, performance.now) passes. With `patient` (nothing else
+   * could happen meanwhile), open handles get until `progressed` holds or they stayed quiet for PATIENCE_MS
+   * (a socket kept alive for reuse is open but expects nothing). Requests are waited for whatever
+   * `progressed` says: which tasks are ready must not depend on how fast one of two reads came back.
    */
-  settle(deadline: number, until?: () => boolean, patient?: boolean): Promise<void>;
+  settle(deadline: number, progressed?: () => boolean, patient?: boolean): Promise<SettleOutcome>;
 }
 
 type IoState = 'idle' | 'requests' | 'handles';
@@ -20,6 +31,8 @@ const REQUEST = /Req|ConnectWrap|WriteWrap|ShutdownWrap|SendWrap|Job$/;
 /** Real timers belong to Node's internals or to racecheck itself: waiting for them would wait for real time. */
 const IGNORED = new Set(['Timeout']);
 const QUIET_TURNS = 2;
+/** Turns a wait polls at once before it polls once a millisecond (a big file read, a slow peer). */
+const SPIN_TURNS = 16;
 /** How long open handles may stay quiet before a patient wait concludes nothing more is coming. */
 const PATIENCE_MS = 50;
 
@@ -31,6 +44,7 @@ export function createIoWatch(): IoWatch {
   let baselineSize = 0;
 
   const state = (): IoState => {
+    if (threadJobsInFlight() > 0) return 'requests';
     const resources = process.getActiveResourcesInfo();
     if (resources.length === 0 || sameList(resources, snapshot)) return 'idle';
     let handles = 0;
@@ -48,30 +62,37 @@ export function createIoWatch(): IoWatch {
 
   return {
     busy: () => state() !== 'idle',
-    async settle(deadline, until = () => false, patient = false) {
-      let quietTurns = 0;
+    requesting: () => state() === 'requests',
+    async settle(deadline, progressed = () => false, patient = false) {
+      let handleTurns = 0;
       let quietSince = real.performanceNow();
-      let seen = 0;
-      for (let time = quietSince; time < deadline; time = real.performanceNow()) {
-        const now = state();
-        if (now === 'idle' || until()) return;
+      let seen = -1;
+      let now: IoState = 'idle';
+      for (let turn = 0, time = quietSince; time < deadline; turn++, time = real.performanceNow()) {
+        now = state();
+        if (now === 'idle') return progressed() ? 'progress' : 'idle';
         if (now === 'handles') {
-          if (quietTurns >= QUIET_TURNS && !patient) return;
-          quietTurns++;
           // Handles opening or closing is activity: the quiet period starts again.
           const count = process.getActiveResourcesInfo().length;
           if (count !== seen) {
             seen = count;
             quietSince = time;
-          } else if (time - quietSince > PATIENCE_MS) {
-            return;
           }
+          handleTurns++;
+          // What lands at once has landed after a few turns; only a run with nothing else to do waits longer,
+          // and not once something became ready.
+          if (handleTurns > QUIET_TURNS && (!patient || progressed())) return progressed() ? 'progress' : 'quiet';
+          if (time - quietSince > PATIENCE_MS) return progressed() ? 'progress' : 'quiet';
         } else {
+          // A request in flight always lands before the next decision.
+          handleTurns = 0;
           quietSince = time;
         }
-        if (now === 'handles' && quietTurns > QUIET_TURNS) await new Promise((resolve) => real.setTimeout(resolve, 1));
-        else await new Promise((resolve) => real.setImmediate(resolve));
+        // A few turns catch what lands at once; past them, poll once a millisecond rather than spin.
+        if (turn < SPIN_TURNS) await new Promise((resolve) => real.setImmediate(resolve));
+        else await new Promise((resolve) => real.setTimeout(resolve, 1));
       }
+      return progressed() ? 'progress' : now;
     },
   };
 }

@@ -3,7 +3,7 @@
  * a result crosses process boundaries as JSON.
  */
 import { toSiteRef, type SiteRef } from '../site.js';
-import type { RunRecord, RunViolation, TraceEntry } from './run-record.js';
+import type { Reproduced, RunRecord, RunViolation, TraceEntry } from './run-record.js';
 import type { ViolationKind } from './violation-kinds.js';
 
 export interface TraceStep {
@@ -34,6 +34,8 @@ export interface Violation {
   readonly shrinkRuns?: number;
   /** For a deadlock: every blocked task and where it waits, innermost await first. */
   readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
+  /** For `timeout` and `blocked-loop`: the replays that confirmed it before it was reported. */
+  readonly reproduced?: Reproduced;
 }
 
 export interface SearchSummary {
@@ -44,6 +46,14 @@ export interface SearchSummary {
   readonly complete: boolean;
   /** The preemption bound the search was complete within, when there was one. */
   readonly maxPreemptions?: number;
+  /** Runs of the same choices offered different candidates (real I/O timing): the search went on, but cannot be complete. */
+  readonly nondeterministic?: true;
+  /**
+   * Where a run first stopped fitting choices recorded earlier: a replayed schedule after the program
+   * changed, or (with `nondeterministic`) a path the search had taken before. `site` is where the run was
+   * just before: the last step both shared.
+   */
+  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: SiteRef | null };
 }
 
 export interface ResultBase {
@@ -79,8 +89,9 @@ export function toViolation(violation: RunViolation, record: RunRecord, index: n
     preemptions: record.preemptions,
     shrunk: false,
   };
-  if (!violation.blocked) return result;
-  return { ...result, blocked: violation.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
+  const reproduced = violation.reproduced ? { ...result, reproduced: violation.reproduced } : result;
+  if (!violation.blocked) return reproduced;
+  return { ...reproduced, blocked: violation.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
 }
 
 export function toTraceStep(entry: TraceEntry): TraceStep {

@@ -31,6 +31,14 @@ export interface RunViolation {
   /** The step after which it was detected (0: before any step). */
   readonly step: number;
   readonly blocked?: readonly BlockedTask[];
+  /** For a wall-clock verdict: how often replaying the schedule gave it again (SPEC §2). */
+  readonly reproduced?: Reproduced;
+}
+
+/** Replays of a wall-clock verdict's schedule, and how many of them gave it again. */
+export interface Reproduced {
+  readonly tries: number;
+  readonly failed: number;
 }
 
 export interface RunError {
@@ -51,7 +59,16 @@ export interface RunRecord {
 }
 
 export type RunOutcome =
-  | { readonly status: 'pass' | 'fail'; readonly record: RunRecord; readonly violation: RunViolation | null }
+  | {
+      readonly status: 'pass' | 'fail';
+      readonly record: RunRecord;
+      readonly violation: RunViolation | null;
+      /**
+       * A step that held the event loop longer than the limit, no later than `violation`: a wall-clock
+       * verdict that did not stop the run, to be confirmed by a replay before it is reported.
+       */
+      readonly blockedLoop?: RunViolation;
+    }
   | { readonly status: 'error'; readonly record: RunRecord; readonly error: RunError };
 
 export const STEP_KINDS: readonly StepKind[] = ['start', 'await', 'timer'];

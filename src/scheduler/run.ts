@@ -4,8 +4,8 @@ import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/t
 import type { Site } from '../site.js';
 import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, real, type ActiveRun } from './context.js';
-import { blockedLoopMessage, describeDeadlock, maxStepsMessage, timeoutMessage } from './detectors.js';
-import { createIoWatch, type IoWatch } from './io.js';
+import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
+import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
 import { runPhase, type PhaseHost } from './phases.js';
@@ -36,6 +36,8 @@ export interface RunSettings extends Limits {
 }
 
 const EXTERNAL_TASK = '(external)';
+/** With a virtual timer pending, how long an idle run waits for a request in flight before the clock may move. */
+const IDLE_PATIENCE_MS = 1000;
 const RESOLVED = Promise.resolve();
 
 /**
@@ -58,19 +60,23 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private external: TaskRecord | null = null;
   private current: TaskRecord | null = null;
   private readonly ready: Pause[] = [];
-  /** Pauses that waited on a pending value, in order; the ones still waiting have state WAITING. */
-  private readonly waited: Pause[] = [];
+  /** Pauses waiting on a pending value, in the order they started waiting (for deadlock and timeout reports). */
+  private readonly waiting = new Set<Pause>();
   private readonly candidates: Candidate[] = [];
   private readonly results: TaskResults = {};
   private unsettled: number;
   private state: unknown = undefined;
   private violation: RunViolation | null = null;
+  /** The first step that held the event loop too long: a verdict to confirm, which does not stop the run. */
+  private blockedLoop: RunViolation | undefined;
   /** Bumped whenever a pause is created or becomes ready, or a task settles: how waits notice activity. */
   private progress = 0;
   private readonly trace = new TraceRecorder();
   private rejections: Map<Promise<unknown>, unknown> | undefined;
   private watch: IoWatch | undefined;
   private stepStartedAt = 0;
+  /** A clock reading the next decision may use instead of reading again (0: read again). */
+  private reading = 0;
   private seenTicks = 0;
   private finishSchedule: (() => void) | undefined;
   private failSchedule: ((error: unknown) => void) | undefined;
@@ -140,7 +146,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const record = this.trace.toRecord((index) => tasks[index]?.name ?? EXTERNAL_TASK);
     // A violation found before teardown failed is still the finding; the teardown error only explains less.
     if (failure && !(failure.phase === 'teardown' && this.violation)) return { status: 'error', record, error: failure };
-    return { status: this.violation ? 'fail' : 'pass', record, violation: this.violation };
+    const violation = this.violation;
+    const blockedLoop = this.blockedLoop && (!violation || violation.step >= this.blockedLoop.step) ? { blockedLoop: this.blockedLoop } : {};
+    return { status: violation ? 'fail' : 'pass', record, violation, ...blockedLoop };
   }
 
   /** The run's Math.random: seeded from the run's seed, created on first use (most runs never call it). */
@@ -163,7 +171,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.progress++;
     const gate = createGate(pause);
     if (isThenable(value)) {
-      this.waited.push(pause);
+      this.waiting.add(pause);
       if (!isInternal(value)) {
         pause.external = true;
         this.externalWaits++;
@@ -202,6 +210,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   private settle(pause: Pause, ok: boolean, value: unknown): void {
     if (context.run !== this || pause.state !== WAITING) return;
+    this.waiting.delete(pause);
     if (pause.external) this.externalWaits--;
     pause.ok = ok;
     pause.value = value;
@@ -245,23 +254,24 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return new Promise((resolve, reject) => {
       this.finishSchedule = resolve;
       this.failSchedule = reject;
-      this.decide();
+      // Every decision is taken in a nextTick callback, never in a promise job: the nextTicks a step
+      // queues must run before its promise reactions, as they do when Node runs a callback.
+      real.nextTick(this.decide);
     });
   }
 
   /** One decision: pick a candidate, record it, run it; or end the run, or wait for I/O or the clock. */
-  private decide(): void {
+  private readonly decide = (): void => {
     try {
       const { strategy, maxSteps, timeoutMs } = this.settings;
       for (;;) {
         if (this.violation) return this.finishSchedule!();
         const count = this.collectCandidates();
         if (count === 0) {
-          if (this.checkBlocked(real.performanceNow())) continue;
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
           if (this.watch!.busy()) {
-            this.waitForIo(true).then((progressed) => (progressed ? this.decide() : this.afterIdle()), this.failSchedule);
+            this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
           }
           if (this.afterIdleSync()) continue;
@@ -271,10 +281,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           this.fail('max-steps', maxStepsMessage(maxSteps));
           continue;
         }
-        const now = real.performanceNow();
-        if (this.checkBlocked(now)) continue;
+        // The drain of the step before read the clock; a wait since then did not.
+        const now = this.reading || real.performanceNow();
+        this.reading = 0;
         if (now - this.startedAt > timeoutMs) {
-          this.fail('timeout', timeoutMessage(timeoutMs));
+          this.fail('timeout', busyTimeoutMessage(timeoutMs, this.trace.length));
           continue;
         }
         const candidates = count === this.ready.length ? this.ready : this.candidates;
@@ -294,11 +305,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     } catch (error) {
       this.failSchedule!(error);
     }
-  }
+  };
 
   /** Nothing can run and no I/O is pending: move the clock to the next timer, or it is a deadlock. */
   private afterIdleSync(): boolean {
-    if (this.clock.pending > 0) {
+    if (this.clock.hasReferenced()) {
       this.clock.advance();
       return true;
     }
@@ -306,10 +317,18 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return false;
   }
 
-  private afterIdle(): void {
-    if (this.afterIdleSync()) this.decide();
-    else this.finishSchedule!();
-  }
+  /** An idle wait for I/O ended: go on if something became ready, else move the clock, or report the hang. */
+  private readonly afterIdleWait = (outcome: SettleOutcome): void => {
+    real.nextTick(() => {
+      if (outcome === 'progress') return this.decide();
+      if (outcome === 'requests' || outcome === 'handles') {
+        this.fail('timeout', idleTimeoutMessage(this.settings.timeoutMs, outcome, this.blockedTasks()));
+        return this.finishSchedule!();
+      }
+      if (this.afterIdleSync()) this.decide();
+      else this.finishSchedule!();
+    });
+  };
 
   /** Queued as a microtask after each step: a nextTick queued from a microtask runs once the microtask queue is empty. */
   private readonly armDrain = (): void => {
@@ -330,29 +349,32 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   };
 
   /**
-   * Whether the step that just ran held the event loop too long. Measured when the next decision is taken
-   * (one clock read per step: the same timestamp starts the next step's measure).
+   * The step is over: it ran from its decision until its microtasks drained, and nothing of racecheck's
+   * own waiting is in that time. Then I/O it started may land, and the invariant is checked.
    */
-  private checkBlocked(now: number): boolean {
-    const started = this.stepStartedAt;
-    if (started === 0) return false;
-    this.stepStartedAt = 0;
-    const blockedMs = now - started;
-    if (blockedMs <= this.settings.maxBlockingMs || this.violation) return false;
-    const last = this.trace.lastStep()!;
-    this.fail('blocked-loop', blockedLoopMessage(this.trace.length, this.taskName(last.taskIndex), last.site, blockedMs, this.settings.maxBlockingMs));
-    return true;
-  }
-
   private afterStep(): void {
     this.current = null;
+    const now = real.performanceNow();
+    const blockedMs = now - this.stepStartedAt;
+    if (blockedMs > this.settings.maxBlockingMs && !this.violation && !this.blockedLoop) {
+      // Noted, not acted on: the run goes on exactly as it would have on an idle machine, and the search
+      // replays the schedule to see whether the step blocks again before it reports anything.
+      const last = this.trace.lastStep()!;
+      const message = blockedLoopMessage(this.trace.length, this.taskName(last.taskIndex), last.site, blockedMs, this.settings.maxBlockingMs);
+      this.blockedLoop = { kind: 'blocked-loop', message, step: this.trace.length };
+    }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    if (!this.violation && this.externalWaits > 0 && this.watch!.busy()) {
-      this.waitForIo(false).then(this.afterIo, this.failSchedule);
+    if (!this.violation && this.externalWaits > 0 && (this.watch!.busy())) {
+      this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
     }
+    this.reading = now;
     this.afterIo();
   }
+
+  private readonly afterIoWait = (): void => {
+    real.nextTick(this.afterIo);
+  };
 
   private readonly afterIo = (): void => {
     const invariant = this.scenario.invariant;
@@ -371,10 +393,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       if (message !== null) this.fail('invariant', message);
       return this.decide();
     }
+    this.reading = 0;
     evaluateCheck(() => result).then((message) => {
       this.scheduling = true;
       if (message !== null) this.fail('invariant', message);
-      this.decide();
+      real.nextTick(this.decide);
     }, this.failSchedule);
   };
 
@@ -435,27 +458,36 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   /**
    * Lets real I/O land before the next decision, so which tasks are ready does not depend on how fast the
-   * disk or network answered. `idle`: nothing else can run, so wait longer for something to arrive.
-   * Returns whether anything happened meanwhile.
+   * disk or the network answered: a request in flight (file system, DNS, zlib, crypto) is always waited
+   * for, up to the run's deadline. `idle`: nothing else can run, so open sockets get longer to answer; and
+   * if a virtual timer is pending, the clock may move after a second of waiting (the request then stands
+   * for a latency that long).
    */
-  private async waitForIo(idle: boolean): Promise<boolean> {
+  private async waitForIo(idle: boolean): Promise<SettleOutcome> {
     const before = this.progress;
-    const budget = idle ? Math.min(1000, this.settings.timeoutMs) : 50;
-    await this.watch!.settle(real.performanceNow() + budget, () => this.progress !== before, idle);
-    return this.progress !== before;
+    const progressed = (): boolean => this.progress !== before;
+    const deadline = this.startedAt + this.settings.timeoutMs;
+    const limit = idle && this.clock.pending > 0 ? Math.min(deadline, real.performanceNow() + IDLE_PATIENCE_MS) : deadline;
+    const outcome = await this.watch!.settle(limit, progressed, idle);
+    if ((outcome === 'requests' || outcome === 'handles') && limit < deadline) return 'quiet';
+    return outcome;
   }
 
   private reportDeadlock(): void {
-    const blocked: BlockedTask[] = this.tasks
-      .filter((task) => !task.settled)
-      .map((task) => ({
-        task: task.name,
-        sites: this.waited
-          .filter((pause) => pause.state === WAITING && pause.task === task && pause.site !== null)
-          .reverse()
-          .map((pause) => pause.site!),
-      }));
+    const blocked = this.blockedTasks();
     this.fail('deadlock', describeDeadlock(blocked), blocked);
+  }
+
+  /** Every unfinished task and the awaits it waits at, innermost first. */
+  private blockedTasks(): BlockedTask[] {
+    const sites = new Map<TaskRecord, Site[]>();
+    for (const pause of this.waiting) {
+      if (pause.site === null) continue;
+      const list = sites.get(pause.task);
+      if (list) list.push(pause.site);
+      else sites.set(pause.task, [pause.site]);
+    }
+    return this.tasks.filter((task) => !task.settled).map((task) => ({ task: task.name, sites: sites.get(task)?.reverse() ?? [] }));
   }
 
   /** A macrotask turn lets Node report rejections that nothing handled; those still unhandled are violations. */

@@ -2,6 +2,7 @@ import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
 import type { Site } from '../site.js';
 import { context } from './context.js';
+import { trackThreadPool } from './thread-pool.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
 const sites: Site[] = [];
@@ -102,5 +103,6 @@ export function installRuntime(): void {
   const store = globalThis as Record<string, unknown>;
   if (store[RUNTIME_GLOBAL]) return;
   installVirtualGlobals();
+  trackThreadPool();
   Object.defineProperty(globalThis, RUNTIME_GLOBAL, { value: runtime, enumerable: false });
 }

@@ -1,9 +1,10 @@
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
-import type { Site } from '../site.js';
+import { toSiteRef, type Site } from '../site.js';
+import { confirmWallClockVerdict } from './confirm.js';
 import { real } from './context.js';
 import { RejectionBatch, type BatchEntry } from './rejection-batch.js';
-import { errorResult, toViolation, type ResultBase, type ScenarioResult } from './result.js';
+import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary } from './result.js';
 import { deriveRunSeed } from './rng.js';
 import { Run } from './run.js';
 import type { RunRecord, RunViolation } from './run-record.js';
@@ -62,6 +63,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const started = real.performanceNow();
   const tally = new Tally();
   let first: Finding | undefined;
+  let divergedAt: SearchSummary['divergedAt'];
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
@@ -70,7 +72,13 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     steps: tally.steps,
     durationMs: round(real.performanceNow() - started),
     seed,
-    search: { strategy: strategy.name, schedules: tally.schedules.size, complete: false, ...(bound === undefined ? {} : { maxPreemptions: bound }) },
+    search: {
+      strategy: strategy.name,
+      schedules: tally.schedules.size,
+      complete: false,
+      ...(bound === undefined ? {} : { maxPreemptions: bound }),
+      ...(divergedAt === undefined ? {} : options.replay ? { divergedAt } : { nondeterministic: true as const, divergedAt }),
+    },
   });
 
   const batch = new RejectionBatch(scenario, limits, keepGoing, runs > 1);
@@ -102,7 +110,21 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         rejections: batch.batching ? 'batch' : 'flush',
       });
       const runName = strategy.runName?.() ?? strategy.name;
-      const outcome = await run.execute();
+      let outcome = await run.execute();
+      // A wall-clock verdict counts only if replaying the schedule gives it again (confirm.ts).
+      const wallClock = outcome.status === 'error' ? undefined : (outcome.blockedLoop ?? (outcome.violation && violationKind(outcome.violation.kind).clock === 'wall' ? outcome.violation : undefined));
+      if (wallClock && outcome.status !== 'error') {
+        const confirmed = await confirmWallClockVerdict({
+          scenario,
+          seed: runSeed,
+          limits,
+          record: outcome.record,
+          violation: wallClock,
+          onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+        });
+        if (confirmed) outcome = { status: 'fail', record: outcome.record, violation: confirmed };
+        else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
+      }
       const newHash = tally.add(outcome.record, outcome.status === 'fail');
       options.onRun?.(tally.runs);
       if (outcome.status === 'error') return errorResult(base(), outcome.error.message);
@@ -111,6 +133,11 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       } catch (error) {
         if (error instanceof ReplayMismatchError) return errorResult(base(), error.message);
         throw error;
+      }
+      const diverged = strategy.diverged?.();
+      if (diverged !== undefined && divergedAt === undefined) {
+        const before = outcome.record.trace[diverged - 2];
+        divergedAt = { run: index + 1, step: diverged, site: before?.site ? toSiteRef(before.site) : null };
       }
       const entry: BatchEntry = {
         index,

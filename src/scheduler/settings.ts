@@ -5,7 +5,7 @@
 import type { NormalizedScenario } from '../scenario/types.js';
 import { isValidSeed, MAX_SEED, randomSeed } from './rng.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, strategyDescriptor, type StrategyName } from './strategies/index.js';
-import { createReplayStrategy, type Schedule } from './strategies/replay.js';
+import { createReplayStrategy, createReplayThenStrategy, type Schedule } from './strategies/replay.js';
 import type { Strategy } from './types.js';
 
 export const DEFAULTS = {
@@ -45,8 +45,14 @@ export interface SearchSettings {
   readonly maxSteps?: number | undefined;
   readonly timeoutMs?: number | undefined;
   readonly maxBlockingMs?: number | undefined;
-  /** Rerun exactly this recorded schedule once (with `seed` the run's seed), instead of searching. */
+  /**
+   * Rerun this recorded schedule (with `seed` the run's seed) instead of searching. If the program changed
+   * so that the recording stops fitting, the replay follows it as far as it fits and then the search goes
+   * on with the strategy for the usual number of runs, unless `replayStrict`.
+   */
   readonly replay?: Schedule | undefined;
+  /** With `replay`: a recording that no longer fits is an error instead. */
+  readonly replayStrict?: boolean | undefined;
 }
 
 /** A scenario's own defaults: its `runs`, `maxSteps`, `timeoutMs` and `maxBlockingMs` fields. */
@@ -70,11 +76,15 @@ export function resolveLimits(settings: SearchSettings, scenario: ScenarioDefaul
   };
 }
 
-/** How many runs a search will try: one for a replay, else the flag, the scenario's own number, or the strategy's default. */
-export function resolveRuns(settings: Pick<SearchSettings, 'runs' | 'strategy' | 'replay'>, scenario: ScenarioDefaults, strategy?: Strategy): number {
-  if (settings.replay) return 1;
+/**
+ * How many runs a search may try: the flag, the scenario's own number, or the strategy's default. A replay
+ * is one run, and the usual number after it in case the recording stops fitting (a strict replay: one).
+ */
+export function resolveRuns(settings: Pick<SearchSettings, 'runs' | 'strategy' | 'replay' | 'replayStrict'>, scenario: ScenarioDefaults, strategy?: Strategy): number {
   const name = settings.strategy ?? (strategy ? undefined : DEFAULTS.strategy);
-  return settings.runs ?? scenario.runs ?? (name === undefined ? DEFAULTS.runs : strategyDescriptor(name).defaultRuns);
+  const runs = settings.runs ?? scenario.runs ?? (name === undefined ? DEFAULTS.runs : strategyDescriptor(name).defaultRuns);
+  if (!settings.replay) return runs;
+  return settings.replayStrict ? 1 : 1 + runs;
 }
 
 /**
@@ -85,10 +95,13 @@ export function resolveSettings(settings: SearchSettings, scenario: ScenarioDefa
   const seed = settings.seed ?? randomSeed();
   if (!isValidSeed(seed)) throw new RangeError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
   const name = settings.strategy ?? DEFAULTS.strategy;
-  if (!settings.replay && !custom && !isStrategyName(name)) throw new RangeError(`unknown strategy "${String(name)}"`);
-  const strategy = settings.replay
-    ? createReplayStrategy(settings.replay)
-    : (custom ?? createStrategy(name, { depth: settings.depth, maxPreemptions: settings.maxPreemptions }));
+  if (!custom && !isStrategyName(name)) throw new RangeError(`unknown strategy "${String(name)}"`);
+  const searching = custom ?? createStrategy(name, { depth: settings.depth, maxPreemptions: settings.maxPreemptions });
+  const strategy = !settings.replay
+    ? searching
+    : settings.replayStrict
+      ? createReplayStrategy(settings.replay)
+      : createReplayThenStrategy(settings.replay, searching);
   return {
     seed,
     strategy,

@@ -32,6 +32,11 @@ export interface Strategy {
   covered?(): boolean;
   /** For a strategy made of others: the name of the one driving the current run (reported with a violation). */
   runName?(): string;
+  /**
+   * For a strategy that replays recorded choices: the 1-based step where the run that just ended stopped
+   * fitting them (the program offered other candidates than the recording), if it did.
+   */
+  diverged?(): number | undefined;
 }
 
 export type StepKind = 'start' | 'await' | 'timer';

@@ -184,15 +184,27 @@ describe('determinism and replay', () => {
     expect(again.message).toBe(violation.message);
   });
 
-  it('replays a recorded schedule exactly, and refuses one that no longer fits', async () => {
+  it('replays a recorded schedule exactly, and with replayStrict refuses one that no longer fits', async () => {
     const imported = await scenario(fixture('imported.ts'), 'overdraft');
     const violation = violationOf(await runScenario(imported, { seed: 2 }));
-    const replayed = violationOf(await runScenario(imported, { seed: violation.seed, replay: violation }));
-    expect(replayed).toMatchObject({ kind: violation.kind, message: violation.message, trace: violation.trace, strategy: 'replay' });
+    const replayed = await runScenario(imported, { seed: violation.seed, replay: violation });
+    expect(replayed).toMatchObject({ runs: 1, violation: { kind: violation.kind, message: violation.message, trace: violation.trace, strategy: 'replay' } });
+    expect(replayed.search.divergedAt).toBeUndefined();
 
     const changed = { choices: violation.choices, counts: violation.counts.map((n, i) => (i === 1 ? n + 1 : n)) };
-    const refused = await runScenario(imported, { seed: violation.seed, replay: changed });
+    const refused = await runScenario(imported, { seed: violation.seed, replay: changed, replayStrict: true });
     expect(refused).toMatchObject({ status: 'error', error: { message: expect.stringMatching(/^the recorded schedule no longer fits this program: at step 2/) } });
+  });
+
+  it('follows a recording that no longer fits as far as it fits, says where, and searches on', async () => {
+    const imported = await scenario(fixture('imported.ts'), 'overdraft');
+    const violation = violationOf(await runScenario(imported, { seed: 2 }));
+    const changed = { choices: violation.choices, counts: violation.counts.map((n, i) => (i === 1 ? n + 1 : n)) };
+    const result = await runScenario(imported, { seed: violation.seed, replay: changed, runs: 30 });
+    expect(result.search).toMatchObject({ strategy: 'replay', divergedAt: { run: 1, step: 2 } });
+    expect(result.search.nondeterministic).toBeUndefined();
+    // The search goes on after the replay: the bug is still there, so it is found again.
+    expect(result.status).toBe('fail');
   });
 });
 

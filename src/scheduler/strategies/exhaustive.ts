@@ -16,17 +16,6 @@ export interface ExhaustiveOptions {
   readonly order?: 'preemptions' | 'delays';
 }
 
-/** The program made different candidates for the same choices: exhaustive search needs a deterministic scenario. */
-export class NondeterminismError extends Error {
-  readonly code = 'RACECHECK_NONDETERMINISM';
-  constructor(step: number, expected: number, actual: number) {
-    super(
-      `the scenario is not deterministic: replaying the same choices gave ${actual} candidates at step ${step} where an earlier run had ${expected}; exhaustive search cannot cover it (does it depend on real I/O timing or on state left by earlier runs?)`,
-    );
-    this.name = 'NondeterminismError';
-  }
-}
-
 /** A decision of the current path, kept so the search can come back and take another branch. */
 interface Frame {
   /** Candidates there were; a replay of the same choices must find as many. */
@@ -108,6 +97,13 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
   let previousTask = -1;
   /** Roots found in the current run, waiting for its final path: depth, alternative, cost, flattened. */
   const found: number[] = [];
+  /**
+   * The 0-based step where the current run stopped offering what an earlier run with the same choices
+   * offered (real I/O timing, state left by an earlier run), or -1. Past it the run follows the default and
+   * nothing of it is explored further; the search goes on elsewhere but can no longer claim completeness.
+   */
+  let diverged = -1;
+  let everDiverged = false;
 
   const nextRoot = (): boolean => {
     while (bound === undefined || level <= bound) {
@@ -138,6 +134,7 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
     startRun() {
       previousTask = -1;
       found.length = 0;
+      diverged = -1;
       if (!started) {
         // The first run is the root of everything: the default schedule.
         started = true;
@@ -146,14 +143,21 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       }
     },
     choose(candidates: readonly Candidate[], step: number) {
+      const fallback = order === 'preemptions' ? 'first' : 'round-robin';
       let frame = frames[step];
-      if (frame) {
-        // A decision on the path being replayed: the program must offer what it offered before.
-        if (frame.count !== candidates.length) throw new NondeterminismError(step + 1, frame.count, candidates.length);
-      } else {
-        const planned = plan[step];
-        if (planned !== undefined && planned >= candidates.length) throw new NondeterminismError(step + 1, planned + 1, candidates.length);
-        const chosen = planned ?? defaultChoice(candidates, previousTask, order === 'preemptions' ? 'first' : 'round-robin');
+      // A decision on the path being replayed must offer what it offered before.
+      const planned = frame ? undefined : plan[step];
+      if (diverged === -1 && ((frame && frame.count !== candidates.length) || (planned !== undefined && planned >= candidates.length))) {
+        diverged = step;
+        everDiverged = true;
+      }
+      if (diverged !== -1) {
+        const chosen = defaultChoice(candidates, previousTask, fallback);
+        previousTask = candidates[chosen]!.taskIndex;
+        return chosen;
+      }
+      if (!frame) {
+        const chosen = planned ?? defaultChoice(candidates, previousTask, fallback);
         let untried = NO_ALTERNATIVES;
         // Decisions inside the subtree's root are fixed; below it every other candidate is a branch.
         if (step >= rootLength) {
@@ -175,7 +179,7 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       return frame.chosen;
     },
     endRun(steps: number) {
-      frames.length = Math.min(frames.length, steps);
+      frames.length = Math.min(frames.length, diverged === -1 ? steps : diverged);
       if (found.length > 0) {
         const path = frames.map((f) => f.chosen);
         for (let i = 0; i < found.length; i += 3) {
@@ -206,7 +210,10 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       return !exhausted;
     },
     covered() {
-      return exhausted && !truncated;
+      return exhausted && !truncated && !everDiverged;
+    },
+    diverged() {
+      return diverged === -1 ? undefined : diverged + 1;
     },
   };
 }

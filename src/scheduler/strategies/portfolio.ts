@@ -52,5 +52,8 @@ export function createPortfolioStrategy(): Strategy {
     covered() {
       return exhaustive.covered?.() ?? false;
     },
+    diverged() {
+      return current === exhaustive ? exhaustive.diverged?.() : undefined;
+    },
   };
 }

@@ -1,4 +1,5 @@
-import type { Candidate, Strategy } from '../types.js';
+import { defaultChoice } from '../policy.js';
+import type { Candidate, RunInfo, Strategy } from '../types.js';
 
 /** A recorded schedule: the index chosen at each step and, to detect a changed program, how many candidates there were. */
 export interface Schedule {
@@ -6,7 +7,7 @@ export interface Schedule {
   readonly counts: readonly number[];
 }
 
-/** The program no longer makes the decisions the recorded schedule describes. */
+/** The program no longer makes the decisions the recorded schedule describes (strict replays only). */
 export class ReplayMismatchError extends Error {
   readonly code = 'RACECHECK_REPLAY_MISMATCH';
   constructor(message: string) {
@@ -15,26 +16,73 @@ export class ReplayMismatchError extends Error {
   }
 }
 
-/** Replays a recorded schedule choice by choice, and refuses to improvise when the program changed. */
-export function createReplayStrategy(schedule: Schedule, name = 'replay'): Strategy {
+export interface ReplayOptions {
+  /**
+   * `strict` (true): refuse to improvise when the program changed (ReplayMismatchError). Otherwise the
+   * replay follows the recording as far as it fits, then takes the default schedule, and `diverged()`
+   * says where it stopped fitting.
+   */
+  readonly strict?: boolean;
+  readonly name?: string;
+}
+
+/** Replays a recorded schedule choice by choice. */
+export function createReplayStrategy(schedule: Schedule, options: ReplayOptions = {}): Strategy {
+  const strict = options.strict ?? true;
+  let diverged: number | undefined;
+  let previousTask = -1;
+  const mismatch = (step: number, message: string): void => {
+    if (strict) throw new ReplayMismatchError(message);
+    diverged ??= step + 1;
+  };
   return {
-    name,
-    startRun() {},
+    name: options.name ?? 'replay',
+    startRun() {
+      diverged = undefined;
+      previousTask = -1;
+    },
     choose(candidates: readonly Candidate[], step: number) {
       const choice = schedule.choices[step];
       const count = schedule.counts[step];
-      if (choice === undefined || count === undefined) {
-        throw new ReplayMismatchError(`it recorded ${schedule.choices.length} steps, but the run goes on after them`);
+      if (diverged === undefined) {
+        if (choice === undefined || count === undefined) mismatch(step, `it recorded ${schedule.choices.length} steps, but the run goes on after them`);
+        else if (count !== candidates.length) mismatch(step, `at step ${step + 1} it recorded ${count} runnable candidates, now there are ${candidates.length}`);
       }
-      if (count !== candidates.length) {
-        throw new ReplayMismatchError(`at step ${step + 1} it recorded ${count} runnable candidates, now there are ${candidates.length}`);
-      }
-      return choice;
+      const chosen = diverged === undefined ? choice! : defaultChoice(candidates, previousTask, 'first');
+      previousTask = candidates[chosen]?.taskIndex ?? -1;
+      return chosen;
     },
     endRun(steps: number) {
-      if (steps < schedule.choices.length) {
-        throw new ReplayMismatchError(`it recorded ${schedule.choices.length} steps, but the run ended after ${steps}`);
-      }
+      if (diverged === undefined && steps < schedule.choices.length) mismatch(steps, `it recorded ${schedule.choices.length} steps, but the run ended after ${steps}`);
     },
+    diverged: () => diverged,
+  };
+}
+
+/**
+ * `--replay` after a change: the first run follows the recording as far as it fits; if it stopped fitting,
+ * the search goes on with `then` for the remaining runs, so the changed program is tested on the
+ * interleavings near the one that failed and beyond. If the recording fitted, that one run is all.
+ */
+export function createReplayThenStrategy(schedule: Schedule, then: Strategy): Strategy {
+  const replay = createReplayStrategy(schedule, { strict: false });
+  let run = 0;
+  let firstDiverged: number | undefined;
+  const current = (): Strategy => (run <= 1 ? replay : then);
+  return {
+    name: 'replay',
+    startRun(info: RunInfo) {
+      run++;
+      // The runs after the replay are the strategy's own: it counts them from its first.
+      current().startRun(run === 1 ? info : { ...info, index: info.index - 1 });
+    },
+    choose: (candidates, step) => current().choose(candidates, step),
+    endRun(steps: number, failed: boolean) {
+      current().endRun?.(steps, failed);
+      if (run === 1) firstDiverged = replay.diverged?.();
+    },
+    hasMore: () => run === 0 || (firstDiverged !== undefined && (then.hasMore?.() ?? true)),
+    runName: () => (run <= 1 ? 'replay' : (then.runName?.() ?? then.name)),
+    diverged: () => (run === 1 ? firstDiverged : undefined),
   };
 }

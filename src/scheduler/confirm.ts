@@ -1,0 +1,38 @@
+/**
+ * Verdicts that depend on real time (`timeout`, `blocked-loop`) are the only ones a busy machine could
+ * fake. Before one is reported, its schedule is replayed: it is reported only if every replay gives it
+ * again (SPEC §2), so a correct scenario gets the same verdict on an idle machine and on a busy one.
+ */
+import type { NormalizedScenario } from '../scenario/types.js';
+import { Run } from './run.js';
+import type { RunRecord, RunViolation } from './run-record.js';
+import type { Limits } from './settings.js';
+import { createReplayStrategy } from './strategies/replay.js';
+
+/** Replays per wall-clock verdict. Two misses in a row by chance would need two stalls at one step. */
+export const CONFIRMATION_TRIES = 2;
+
+export interface ConfirmInput {
+  readonly scenario: NormalizedScenario;
+  readonly seed: number;
+  readonly limits: Limits;
+  readonly record: RunRecord;
+  readonly violation: RunViolation;
+  /** Called before each replay (watchdogs time runs from their start). */
+  readonly onRunStart?: () => void;
+}
+
+/** The violation with `reproduced` when every replay gave it again; null when one did not. */
+export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunViolation | null> {
+  const schedule = { choices: input.record.choices, counts: input.record.counts };
+  for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
+    input.onRunStart?.();
+    const strategy = createReplayStrategy(schedule);
+    strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
+    const outcome = await new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits }).execute();
+    if (outcome.status === 'error') return null;
+    const again = input.violation.kind === 'blocked-loop' ? outcome.blockedLoop : outcome.violation;
+    if (again?.kind !== input.violation.kind || (again.kind === 'blocked-loop' && again.step !== input.violation.step)) return null;
+  }
+  return { ...input.violation, reproduced: { tries: CONFIRMATION_TRIES, failed: CONFIRMATION_TRIES } };
+}

@@ -1,0 +1,113 @@
+/**
+ * zlib and crypto do their work on libuv's thread pool, which Node's list of active resources does not
+ * show: a run waiting on a gzip or a pbkdf2 would look deadlocked. Their asynchronous entry points are
+ * wrapped to count the jobs in flight. Jobs are counted only while a run is active and per run, so a job a
+ * failed run abandoned cannot make a later run wait.
+ */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { context } from './context.js';
+
+type Fn = (...args: unknown[]) => unknown;
+
+const state = shared('racecheck.thread-pool', () => ({ installed: false, run: null as object | null, inFlight: 0 }));
+
+/** Jobs of the active run still on the thread pool. */
+export function threadJobsInFlight(): number {
+  return state.run === context.run ? state.inFlight : 0;
+}
+
+const CRYPTO_CALLBACKS = ['pbkdf2', 'scrypt', 'randomBytes', 'randomFill', 'randomInt', 'generateKeyPair', 'generateKey', 'generatePrime', 'checkPrime', 'hkdf'];
+const ZLIB_CALLBACKS = ['deflate', 'deflateRaw', 'gzip', 'gunzip', 'inflate', 'inflateRaw', 'unzip', 'brotliCompress', 'brotliDecompress', 'zstdCompress', 'zstdDecompress'];
+const SUBTLE_METHODS = ['encrypt', 'decrypt', 'sign', 'verify', 'digest', 'generateKey', 'deriveKey', 'deriveBits', 'importKey', 'exportKey', 'wrapKey', 'unwrapKey'];
+
+/** Wraps the entry points, once per thread. */
+export function trackThreadPool(): void {
+  if (state.installed) return;
+  state.installed = true;
+  const require = createRequire(import.meta.url);
+  const crypto = require('node:crypto') as Record<string, unknown>;
+  const zlib = require('node:zlib') as Record<string, unknown>;
+  for (const name of CRYPTO_CALLBACKS) wrapCallbackApi(crypto, name);
+  for (const name of ZLIB_CALLBACKS) wrapCallbackApi(zlib, name);
+  const subtle = (crypto.webcrypto as { subtle?: object } | undefined)?.subtle;
+  const proto = subtle ? (Object.getPrototypeOf(subtle) as Record<string, unknown>) : undefined;
+  if (proto) for (const name of SUBTLE_METHODS) wrapPromiseApi(proto, name);
+  syncBuiltinESMExports();
+}
+
+/** A job starts: counted for the active run. Returns its end, which counts once however often it is called. */
+function begin(): () => void {
+  const run = context.run;
+  if (run === null) return () => undefined;
+  if (state.run !== run) {
+    state.run = run;
+    state.inFlight = 0;
+  }
+  state.inFlight++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    if (state.run === run) state.inFlight--;
+  };
+}
+
+function wrapCallbackApi(target: Record<string, unknown>, name: string): void {
+  const original = target[name];
+  if (typeof original !== 'function') return;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const last = args[args.length - 1];
+    if (typeof last !== 'function') return (original as Fn).apply(this, args);
+    const end = begin();
+    args[args.length - 1] = function (this: unknown, ...results: unknown[]) {
+      end();
+      return (last as Fn).apply(this, results);
+    };
+    try {
+      return (original as Fn).apply(this, args);
+    } catch (error) {
+      end();
+      throw error;
+    }
+  };
+  copyIdentity(wrapped, original as Fn);
+  target[name] = wrapped;
+}
+
+function wrapPromiseApi(target: Record<string, unknown>, name: string): void {
+  const original = target[name];
+  if (typeof original !== 'function') return;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const end = begin();
+    let result: unknown;
+    try {
+      result = (original as Fn).apply(this, args);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    if (result instanceof Promise) result.then(end, end);
+    else end();
+    return result;
+  };
+  copyIdentity(wrapped, original as Fn);
+  target[name] = wrapped;
+}
+
+/**
+ * The wrapper keeps the original's name, length and own properties: among them the internal symbol that
+ * makes `util.promisify(generateKeyPair)` resolve to `{ publicKey, privateKey }`.
+ */
+function copyIdentity(wrapped: Fn, original: Fn): void {
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(original, key);
+    if (descriptor) Object.defineProperty(wrapped, key, descriptor);
+  }
+}
+
+function shared<T>(key: string, create: () => T): T {
+  const slot = Symbol.for(key);
+  const store = globalThis as Record<symbol, unknown>;
+  return (store[slot] ??= create()) as T;
+}
