@@ -63,6 +63,24 @@ export const CLIENT_SCRIPT = String.raw`
     this.involved = [];
     this.anyInvolved = false;
     for (l = 0; l < L; l++) if (m.lanes[l].involved) { this.involved.push(l); this.anyInvolved = true; }
+    // Whose suspension a row points out: the lanes of the conflict on the rows of its accesses or, without
+    // an explanation, on every row, the two to four lanes that interleaved (those not folded as solo).
+    this.watched = this.involved;
+    this.noteAt = new Uint8Array(n);
+    if (!this.anyInvolved) {
+      var solo = new Uint8Array(L), rest = [];
+      for (i = 0; i < m.folds.length; i++) if (m.folds[i].type === 'solo') for (var s = 0; s < m.folds[i].lanes.length; s++) solo[m.folds[i].lanes[s]] = 1;
+      for (l = 0; l < L; l++) if (!solo[l] && this.first[l] >= 0) rest.push(l);
+      if (rest.length >= 2 && rest.length <= 4) {
+        this.watched = rest;
+        for (i = 0; i < n; i++) {
+          for (var w = 0; w < rest.length; w++) {
+            var o = rest[w];
+            if (o !== m.lane[i] && this.first[o] < i && (this.last[o] > i || this.blockedSite[o] !== -2)) { this.noteAt[i] = 1; break; }
+          }
+        }
+      }
+    }
     this.foldAt = new Int32Array(n).fill(-1);
     this.expanded = new Uint8Array(m.folds.length);
     for (i = 0; i < m.folds.length; i++) this.foldAt[m.folds[i].from] = i;
@@ -190,7 +208,7 @@ export const CLIENT_SCRIPT = String.raw`
     var rows = from.length;
     this.rowFrom = from; this.rowTo = to; this.rowFold = fold; this.rows = rows;
     this.offset = new Float64Array(rows + 1);
-    for (var r = 0; r < rows; r++) this.offset[r + 1] = this.offset[r] + (fold[r] < 0 && this.accessesAt[from[r]] ? ROW_ACCESS : ROW);
+    for (var r = 0; r < rows; r++) this.offset[r + 1] = this.offset[r] + (fold[r] < 0 && (this.accessesAt[from[r]] || this.noteAt[from[r]]) ? ROW_ACCESS : ROW);
     this.body.style.height = this.offset[rows] + 'px';
     // A lane's dashed line runs from its first row to its last, or to the end when it never finishes.
     var L = m.lanes.length;
@@ -326,14 +344,12 @@ export const CLIENT_SCRIPT = String.raw`
       code.title = siteRow[3];
       body.appendChild(code);
     }
-    if (accesses) {
+    if (accesses || this.noteAt[i]) {
       var note = this.suspendedNote(i, l);
       if (note) body.appendChild(note);
-      detail.appendChild(body);
-      detail.appendChild(this.chips(accesses));
-    } else {
-      detail.appendChild(body);
     }
+    detail.appendChild(body);
+    if (accesses) detail.appendChild(this.chips(accesses));
     return row;
   };
 
@@ -352,8 +368,8 @@ export const CLIENT_SCRIPT = String.raw`
   // Which of the lanes in the conflict were suspended while this step ran, and where.
   Timeline.prototype.suspendedNote = function (i, l) {
     var m = this.m, parts = [];
-    for (var k = 0; k < this.involved.length && parts.length < 3; k++) {
-      var o = this.involved[k];
+    for (var k = 0; k < this.watched.length && parts.length < 3; k++) {
+      var o = this.watched[k];
       if (o === l || this.first[o] < 0 || this.first[o] > i) continue;
       if (this.last[o] < i && this.blockedSite[o] === -2) continue;
       var j = this.nextStepAfter(o, i);
@@ -557,6 +573,7 @@ export const CLIENT_SCRIPT = String.raw`
     }
   });
   window.addEventListener('popstate', function () { navigate(location.hash, false); });
+  window.addEventListener('hashchange', function () { navigate(location.hash, false); });
   window.addEventListener('resize', function () {
     for (var k in timelines) if (timelines[k].ready) timelines[k].render(true);
   });
