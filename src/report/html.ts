@@ -97,7 +97,7 @@ function header(report: HtmlReportInput): string {
 
 function nav(failing: readonly HtmlScenario[], others: readonly HtmlScenario[]): string {
   const passed = others.filter((s) => s.status === 'pass').length;
-  const errors = others.filter((s) => s.status === 'error').length;
+  const errors = others.filter((s) => s.status !== 'pass').length;
   const items = failing.map(
     (s, i) =>
       `<li><a href="#s${i}" data-view="s${i}"><span class="nav-name">${e(s.violation!.kind)} · ${e(s.name)}</span><span class="nav-id">${e(s.id)}</span></a></li>`,
@@ -240,12 +240,16 @@ function adviceList(advice: readonly HtmlAdvice[]): string {
 
 function othersSection(others: readonly HtmlScenario[], only: boolean): string {
   if (others.length === 0) return only ? '<section class="others view" id="others"><p class="empty">No scenarios ran.</p></section>' : '';
-  const errors = others.filter((s) => s.status === 'error');
+  // A failure without its violation is malformed input; it is shown with the errors rather than dropped.
+  const errors = others.filter((s) => s.status !== 'pass');
   const passed = others.filter((s) => s.status === 'pass');
   const parts = ['<section class="others view" id="others">'];
   if (errors.length > 0) {
     parts.push(`<div class="block"><h3>Errors (${errors.length})</h3><table><thead><tr><th>scenario</th><th>error</th></tr></thead><tbody>`);
-    for (const s of errors) parts.push(`<tr><td><span class="sc-id">${e(s.id)}</span></td><td class="err">${e(s.error?.message ?? 'error')}</td></tr>`);
+    for (const s of errors) {
+      const message = s.status === 'error' ? (s.error?.message ?? 'error') : 'failed, but the report has no violation for it';
+      parts.push(`<tr><td><span class="sc-id">${e(s.id)}</span></td><td class="err">${e(message)}</td></tr>`);
+    }
     parts.push('</tbody></table></div>');
   }
   if (passed.length > 0) {

@@ -164,6 +164,20 @@ describe('formatHtml on SPEC-shaped fixtures', () => {
     expect(model.folds.some((f) => f.type === 'alone')).toBe(true);
   });
 
+  it('shows a run without failures as its summary, and keeps a failure that lost its violation', () => {
+    const report = fixture('explained.json');
+    const passing = report.scenarios.filter((s) => s.status === 'pass');
+    const allPass = { ...report, scenarios: passing, summary: { ...report.summary, scenarios: passing.length, failed: 0, errors: 0 } };
+    const html = formatHtml(allPass);
+    expect(html).toContain('<title>racecheck: 3 scenarios, none failed</title>');
+    expect(html).not.toContain('<nav');
+    expect(html).toContain('<section class="others view" id="others">');
+    expect(parsePage(html).models).toEqual([]);
+    const broken = formatHtml({ ...allPass, scenarios: [{ ...passing[0]!, status: 'fail', violation: null }] });
+    expect(broken).toContain('<td class="err">failed, but the report has no violation for it</td>');
+    expect(formatHtml({ ...allPass, scenarios: [] })).toContain('No scenarios ran.');
+  });
+
   it('ships a script that parses as plain JavaScript', () => {
     expect(() => new vm.Script(CLIENT_SCRIPT)).not.toThrow();
     expect(CLIENT_SCRIPT).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);

@@ -121,11 +121,13 @@ export const CLIENT_SCRIPT = String.raw`
     // The lanes take at most about a third of the width, so that what each step did stays readable.
     var room = Math.max(240, Math.floor((this.root.clientWidth || 1000) * 0.36));
     this.vertical = L > 12 || wide * L > room;
-    this.laneW = this.vertical ? Math.max(6, Math.min(28, Math.floor(room / Math.max(L, 1)))) : wide;
+    // Many lanes squeeze below a name's width (down to a stroke each): the step's text names its lane.
+    this.laneW = this.vertical ? Math.max(1.5, Math.min(28, room / Math.max(L, 1))) : wide;
+    this.named = this.laneW >= 9;
     this.headH = this.vertical ? Math.min(130, 22 + Math.min(longest, 16) * 7.2) : (hasOrigin ? 42 : 30);
     var lastStep = this.n > 0 ? this.stepNumber(this.n - 1) : 1;
     this.stepW = Math.ceil(18 + String(lastStep).length * 2 * 7.4 + 8);
-    this.lanesW = L * this.laneW + 8;
+    this.lanesW = Math.ceil(L * this.laneW) + 8;
     this.root.style.setProperty('--row', ROW + 'px');
     this.body.style.minWidth = (this.stepW + this.lanesW + 480) + 'px';
     this.drawHead();
@@ -150,6 +152,7 @@ export const CLIENT_SCRIPT = String.raw`
       h.style.height = this.headH + 'px';
       h.style.color = laneColor(l);
       if (this.anyInvolved) h.classList.add(lane.involved ? 'involved' : 'dim');
+      if (!this.named) h.classList.add(lane.involved ? 'overflow' : 'unnamed');
       h.appendChild(el('span', 'lane-name', lane.name));
       var title = lane.name;
       if (lane.origin !== null) {
@@ -243,8 +246,10 @@ export const CLIENT_SCRIPT = String.raw`
     for (var l = 0; l < this.m.lanes.length; l++) {
       var a = Math.max(this.lifeFrom[l], r0), b = Math.min(this.lifeTo[l], r1);
       if (this.lifeFrom[l] < 0 || b <= a) continue;
+      // Hundreds of dashed strokes side by side say nothing: narrow lanes draw only the conflict's.
+      if (this.laneW < 4 && !this.m.lanes[l].involved) continue;
       var line = el('div', 'life' + (this.anyInvolved && !this.m.lanes[l].involved ? ' dim' : ''));
-      var x = this.stepW + 4 + l * this.laneW + Math.floor(this.laneW / 2) - 1;
+      var x = Math.round(this.stepW + 4 + l * this.laneW + this.laneW / 2 - 1);
       var y0 = this.offset[a] + (this.offset[a + 1] - this.offset[a]) / 2;
       var y1 = this.offset[b] + (this.offset[b + 1] - this.offset[b]) / 2;
       line.style.left = x + 'px';
@@ -265,10 +270,10 @@ export const CLIENT_SCRIPT = String.raw`
   };
 
   Timeline.prototype.mark = function (cell, l, extra) {
-    var inset = this.laneW >= 20 ? 5 : 1;
+    var inset = this.laneW >= 20 ? 5 : this.laneW >= 5 ? 1 : 0;
     var mark = el('span', 'mark' + (this.m.lanes[l].origin !== null ? ' activity' : '') + (extra || ''));
     mark.style.left = (4 + l * this.laneW + inset) + 'px';
-    mark.style.width = (this.laneW - 2 * inset) + 'px';
+    mark.style.width = Math.max(2, this.laneW - 2 * inset) + 'px';
     mark.style.background = laneColor(l);
     cell.appendChild(mark);
     return mark;

@@ -104,10 +104,10 @@ export function buildTimelineModel(violation: HtmlViolation): TimelineModel {
   let consecutive = true;
   for (let i = 0; i < n; i++) {
     const entry = trace[i]!;
-    const l = laneOf(entry.task);
+    const l = laneOf(String(entry.task));
     lane[i] = l;
     if (entry.origin !== undefined && laneOrigins[l]!.origin === undefined) laneOrigins[l]!.origin = entry.origin;
-    kind[i] = kindCode(entry.kind, otherKinds);
+    kind[i] = kindCode(String(entry.kind), otherKinds);
     site[i] = entry.site ? sites.index(entry.site) : -1;
     if (entry.timer) {
       const label = formatTimer(entry.timer);
@@ -127,9 +127,9 @@ export function buildTimelineModel(violation: HtmlViolation): TimelineModel {
 
   const accesses = accessesIn.map((access): AccessModel => toAccess(access, stepIndex, sites));
   const involved = new Set(accesses.map((a) => a.task));
-  for (const a of accesses) if (a.i >= 0) involved.add(trace[a.i]!.task);
+  for (const a of accesses) if (a.i >= 0) involved.add(String(trace[a.i]!.task));
 
-  const blocked = (violation.blocked ?? []).map((b) => ({ lane: laneOf(b.task), site: b.sites[0] ? sites.index(b.sites[0]) : -1 }));
+  const blocked = (violation.blocked ?? []).map((b) => ({ lane: laneOf(String(b.task)), site: b.sites[0] ? sites.index(b.sites[0]) : -1 }));
   const lanes = laneOrigins.map(({ name, origin }): LaneModel => ({
     name,
     origin: origin === undefined ? null : typeof origin === 'string' ? origin : String(origin.task),

@@ -51,15 +51,16 @@ button:hover { background: var(--panel); }
 .explain { border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 6px; padding: 10px 14px; background: var(--bg); }
 .explain .summary { margin: 0 0 8px; font-size: 15px; overflow-wrap: anywhere; }
 .explain .none { margin: 0; color: var(--muted); }
-ol.accesses { margin: 0; padding: 0; list-style: none; display: grid; gap: 3px; }
-ol.accesses li a { display: grid; grid-template-columns: 28px 70px 110px minmax(160px, max-content) minmax(0, 1fr); align-items: baseline; gap: 8px; padding: 3px 6px; border-radius: 4px; color: var(--fg); }
+ol.accesses { margin: 0; padding: 0; list-style: none; display: grid; grid-template-columns: auto max-content minmax(0, max-content) minmax(0, max-content) minmax(0, 1fr); row-gap: 3px; }
+ol.accesses li { grid-column: 1 / -1; display: grid; grid-template-columns: subgrid; }
+ol.accesses li a { grid-column: 1 / -1; display: grid; grid-template-columns: subgrid; column-gap: 12px; align-items: baseline; padding: 3px 6px; border-radius: 4px; color: var(--fg); }
 ol.accesses li a:hover { background: var(--panel); text-decoration: none; }
 ol.accesses li.flash a { animation: flash 1.6s ease-out; }
 ol.accesses li.selected a { background: var(--sel); outline: 1px solid #d4a72c; }
 .num { display: inline-flex; align-items: center; justify-content: center; min-width: 20px; height: 20px; padding: 0 4px; border-radius: 10px; font-size: 11.5px; font-weight: 700; color: #fff; background: var(--faint); }
 .op-read .num { background: var(--read); } .op-write .num { background: var(--write); }
 .acc-step { color: var(--muted); white-space: nowrap; }
-.acc-task { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.acc-task { font-weight: 600; max-width: 220px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .acc-what { font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
 .acc-what .op { font-family: var(--sans); font-size: 11px; font-weight: 700; letter-spacing: .03em; }
 .op-read .op { color: var(--read); } .op-write .op { color: var(--write); }
@@ -91,6 +92,9 @@ ul.advice .advice-sites { color: var(--muted); font-size: 13px; }
 .lane-h .lane-origin { font-size: 10.5px; font-weight: 400; color: var(--muted); max-width: 100%; overflow: hidden; text-overflow: ellipsis; }
 .vertical .lane-h .lane-name, .vertical .lane-h .lane-origin { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 100%; max-width: none; }
 .lane-h.dim { opacity: .45; font-weight: 400; }
+.lane-h.unnamed .lane-name { display: none; }
+.lane-h.overflow { overflow: visible; z-index: 1; }
+.lane-h.overflow .lane-name { overflow: visible; }
 .lane-h.involved { background: #fff8c5; border-radius: 4px 4px 0 0; }
 .tl-body { position: relative; }
 .row { position: absolute; left: 0; right: 0; height: var(--row); display: flex; border-bottom: 1px solid #eef1f4; cursor: default; }
