@@ -13,6 +13,8 @@ export function createHtmlReporter(write: (text: string) => void | Promise<void>
   return { onEnd: (report) => write(formatHtml(report)) };
 }
 
+type FailingScenario = HtmlScenario & { readonly violation: HtmlViolation };
+
 const PATTERNS: Record<string, string> = {
   'lost-update': 'lost update',
   'stale-check': 'stale check',
@@ -27,8 +29,9 @@ const PATTERNS: Record<string, string> = {
  * and drawn by the page's script a screenful at a time. Deterministic: the same report gives the same bytes.
  */
 export function formatHtml(report: HtmlReportInput): string {
-  const failing = report.scenarios.filter((s): s is HtmlScenario & { violation: HtmlViolation } => s.status === 'fail' && s.violation !== null);
-  const others = report.scenarios.filter((s) => !failing.includes(s as never));
+  const isFailing = (s: HtmlScenario): s is FailingScenario => s.status === 'fail' && s.violation !== null;
+  const failing = report.scenarios.filter(isFailing);
+  const others = report.scenarios.filter((s) => !isFailing(s));
   const models = failing.map((s) => buildTimelineModel(s.violation));
   const { summary } = report;
   const title = summary.failed > 0 ? `racecheck: ${summary.failed} failed of ${plural(summary.scenarios, 'scenario')}` : `racecheck: ${plural(summary.scenarios, 'scenario')}, none failed`;
@@ -112,7 +115,7 @@ function nav(failing: readonly HtmlScenario[], others: readonly HtmlScenario[]):
   ].join('\n');
 }
 
-function scenarioSection(s: HtmlScenario & { violation: HtmlViolation }, index: number, model: TimelineModel): string {
+function scenarioSection(s: FailingScenario, index: number, model: TimelineModel): string {
   const v = s.violation;
   const facts: [string, string][] = [
     ['run', String(v.run)],
