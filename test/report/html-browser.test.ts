@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/html', name), 'utf8')) as HtmlReportInput;
 
+/** Screenshots of each page stay here after the run, overwritten by the next, for a person to look at. */
+const SHOTS = path.join(tmpdir(), 'racecheck-html-report');
 let dir: string;
 let context: BrowserContext;
 
@@ -52,6 +54,7 @@ function expectOffline(opened: Opened): void {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set RACECHECK_CHROMIUM`);
   dir = await mkdtemp(path.join(tmpdir(), 'racecheck-html-'));
+  await mkdir(SHOTS, { recursive: true });
   context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
     executablePath: CHROMIUM,
     args: ARGS,
@@ -102,7 +105,7 @@ describe('the HTML report in chromium', () => {
     await section.locator('button.copy').click();
     await expect.poll(() => section.locator('button.copy').textContent()).toMatch(/^(Copied|Press Ctrl\+C)$/);
 
-    await page.screenshot({ path: path.join(dir, 'explained.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'explained.png'), fullPage: true });
     expectOffline(opened);
     await page.close();
   });
@@ -153,7 +156,7 @@ describe('the HTML report in chromium', () => {
     expect(await section.locator('.row.fold').count()).toBe(0);
     expect(await rows()).toBeLessThan(80);
     expect(await page.locator('*').count()).toBeLessThan(3000);
-    await page.screenshot({ path: path.join(dir, 'long.png') });
+    await page.screenshot({ path: path.join(SHOTS, 'long.png') });
     expectOffline(opened);
     await page.close();
   });
@@ -173,6 +176,7 @@ describe('the HTML report in chromium', () => {
       scenario.violation!.blocked![0]!.task,
     ]);
     expect(await page.locator('#s0 .row[data-step="1"] .chip').textContent()).toContain(scenario.violation!.explanation!.accesses![0]!.target);
+    await page.screenshot({ path: path.join(SHOTS, 'hostile.png'), fullPage: true });
     expectOffline(opened);
     await page.close();
   });
@@ -190,7 +194,7 @@ describe('the HTML report in chromium', () => {
     expect(await section.locator('code#s0-command').textContent()).toBe(report.scenarios[0]!.violation!.command);
     const steps = await section.locator('.row').evaluateAll((rows) => rows.map((r) => r.querySelector('.c-step')!.textContent));
     expect(steps[0]).toBe('1–12');
-    await page.screenshot({ path: path.join(dir, 'counter.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'counter.png'), fullPage: true });
     expectOffline(opened);
     await page.close();
   });
