@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatSite } from '../site.js';
 import { CLIENT_SCRIPT } from './html/client.js';
 import { escapeHtml as e, scriptJson } from './html/escape.js';
 import type { HtmlAdvice, HtmlReportInput, HtmlScenario, HtmlSite, HtmlViolation } from './html/input.js';
@@ -274,9 +275,10 @@ function othersSection(others: readonly HtmlScenario[], only: boolean): string {
 function searchText(search: NonNullable<HtmlScenario['search']>): string {
   const bound = search.maxPreemptions === undefined ? '' : ` with ≤ ${plural(search.maxPreemptions, 'preemption')}`;
   const complete = search.complete ? `all schedules${bound}` : 'not exhaustive';
-  const diverged = search.divergedAt ?? search.step;
-  const nondeterministic = search.nondeterministic ? ` · nondeterministic${diverged === undefined ? '' : ` from step ${diverged}`}` : '';
-  return `${search.strategy}, ${plural(search.schedules, 'schedule')}, ${complete}${nondeterministic}`;
+  const at = search.divergedAt;
+  const where = at ? ` at step ${at.step} of run ${at.run}${at.site ? ` (${formatSite(at.site)})` : ''}` : '';
+  const diverged = !at ? '' : search.nondeterministic ? ` · nondeterministic: runs of the same choices diverged${where}` : ` · the recorded schedule diverges${where}`;
+  return `${search.strategy}, ${plural(search.schedules, 'schedule')}, ${complete}${diverged}`;
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {

@@ -78,9 +78,8 @@ export interface HtmlSearch {
   readonly complete: boolean;
   readonly maxPreemptions?: number | undefined;
   readonly nondeterministic?: boolean | undefined;
-  /** The step where runs of the same choices diverged (SPEC §2); its exact key is not fixed, so both are read. */
-  readonly step?: number | undefined;
-  readonly divergedAt?: number | undefined;
+  /** Where a run first stopped fitting recorded choices: nondeterminism, or a replay after a change. */
+  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: { readonly file: string; readonly line: number; readonly column: number } | null } | undefined;
 }
 
 export interface HtmlScenario {
