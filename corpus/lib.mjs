@@ -33,6 +33,7 @@ export function loadBugs() {
         throw new CorpusError(`corpus/bugs.json: ${bug.id}: corpus/package.json must have "${alias}": "${expected}" (has ${JSON.stringify(dependencies[alias] ?? null)})`);
       }
     }
+    if (!Array.isArray(bug.expect) || bug.expect.length === 0) throw new CorpusError(`corpus/bugs.json: ${bug.id}: "expect" must list the violation kinds the buggy version fails with`);
     bug.include = [`${bug.id}-buggy`, `${bug.id}-fixed`];
   }
   return bugs;
