@@ -8,7 +8,7 @@
 // interrupted (and each exits by itself if this script dies without killing it).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { CorpusError, ensureBuilt, ensureInstalled, includeArgs, loadBugs, runRacecheck } from '../corpus/lib.mjs';
+import { CorpusError, ensureBuilt, ensureInstalled, formatTable, forwardSignals, includeArgs, loadBugs, runRacecheck } from '../corpus/lib.mjs';
 
 function parseArgs(argv) {
   const settings = { seed: 20261201, rounds: 5 };
@@ -63,11 +63,7 @@ function printComparison(idle, loaded) {
   const ids = [...new Set([...idle.keys(), ...loaded.flatMap((round) => [...round.keys()])])].sort();
   const header = ['scenario', 'idle', ...loaded.map((_, i) => `busy ${i + 1}`)];
   const rows = ids.map((id) => [id, idle.get(id) ?? 'missing', ...loaded.map((round) => (round.get(id) === idle.get(id) ? 'same' : `${round.get(id) ?? 'missing'} ≠`))]);
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => cells[i].length)));
-  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const cells of rows) console.log(line(cells));
+  console.log(formatTable(header, rows));
   const differences = [];
   for (const id of ids) {
     loaded.forEach((round, i) => {
@@ -88,12 +84,7 @@ async function main() {
 
   const idle = await runOnce(args, 'idle run');
   const load = createLoad();
-  const stopAndExit = (code) => {
-    load.stop();
-    process.exit(code);
-  };
-  process.once('SIGINT', () => stopAndExit(130));
-  process.once('SIGTERM', () => stopAndExit(143));
+  forwardSignals(() => load.stop());
   process.once('exit', () => load.stop());
 
   const loaded = [];

@@ -39,6 +39,13 @@ export function loadBugs() {
   return bugs;
 }
 
+/** A Markdown table, columns padded to their widest cell. */
+export function formatTable(header, rows) {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => cells[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
 export function includeArgs(bugs) {
   return bugs.flatMap((bug) => bug.include.flatMap((name) => ['--include', name]));
 }
@@ -78,16 +85,35 @@ export function ensureBuilt(log = (line) => process.stderr.write(`${line}\n`)) {
  * Runs `racecheck <args> --json` from the repository root and resolves to its parsed report, exit code and wall
  * time. A run that printed no JSON document (a crash, a usage error) rejects with what it wrote on stderr.
  */
-export function runRacecheck(args, { signal } = {}) {
+const running = new Set();
+
+/**
+ * On SIGINT or SIGTERM, passes the signal on to the racecheck runs in progress (which report what they found and
+ * exit), runs `cleanup`, and exits with 130 or 143. A signal sent to this process alone (not to its process
+ * group, as a terminal's Ctrl-C is) would otherwise leave those runs behind.
+ */
+export function forwardSignals(cleanup = () => {}) {
+  for (const [name, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.once(name, () => {
+      for (const child of running) child.kill(name);
+      cleanup();
+      process.exit(code);
+    });
+  }
+}
+
+export function runRacecheck(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(process.execPath, [CLI, ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code, killedBy) => {
+      running.delete(child);
       const wallMs = performance.now() - started;
       let report;
       try {

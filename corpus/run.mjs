@@ -4,7 +4,7 @@
 // real npm race bugs (corpus/bugs.json), and prints one row per bug: whether the buggy version was caught, whether
 // the fixed version passed, how many runs the buggy one took to fail, and how long it took. Exits 1 when a buggy
 // version was missed or a fixed version failed, 2 on bad arguments or a broken setup.
-import { CorpusError, ensureBuilt, ensureInstalled, loadBugs, runRacecheck } from './lib.mjs';
+import { CorpusError, ensureBuilt, ensureInstalled, formatTable, forwardSignals, loadBugs, runRacecheck } from './lib.mjs';
 
 const VALUE_OPTIONS = new Set(['--seed', '--runs', '--strategy', '--depth', '--max-preemptions', '--max-steps', '--timeout', '--max-blocking', '--workers']);
 const REPORT_OPTIONS = new Set(['--json', '--reporter', '--output', '--replay', '--filter']);
@@ -51,19 +51,12 @@ function describeFixed(scenario) {
   return { ok: false, text: `ERROR: ${scenario.error?.message ?? 'unknown'}` };
 }
 
-function printTable(header, rows) {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => cells[i].length)));
-  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const cells of rows) console.log(line(cells));
-}
-
 async function main() {
   const bugs = loadBugs();
   const { selected, options } = parseArgs(process.argv.slice(2), bugs);
   ensureBuilt();
   ensureInstalled();
+  forwardSignals();
 
   const rows = [];
   const problems = [];
@@ -98,7 +91,7 @@ async function main() {
   }
 
   console.log(`\nracecheck corpus: ${selected.length} real npm race bugs · Node ${process.version}${options.length ? ` · racecheck options: ${options.join(' ')}` : ' · racecheck default options'}\n`);
-  printTable(['bug', 'versions', 'buggy version', 'runs to find', 'time (buggy)', 'fixed version', 'time (fixed)'], rows);
+  console.log(formatTable(['bug', 'versions', 'buggy version', 'runs to find', 'time (buggy)', 'fixed version', 'time (fixed)'], rows));
   console.log(`\n(T) transpiled package: racecheck's --include instruments none of its awaits (see corpus/README.md).`);
   console.log(`"runs to find" is the run that failed; "time" is racecheck's time on the scenario, shrinking included.`);
   console.log(`Total wall time ${seconds(performance.now() - started)}.`);
