@@ -82,7 +82,8 @@ async function main() {
   const cores = os.availableParallelism();
   process.stderr.write(`stress: racecheck ${args.join(' ')}\n`);
 
-  const idle = await runOnce(args, 'idle run');
+  // The baseline is only as idle as the machine: other users' load shows in the load average printed with it.
+  const idle = await runOnce(args, `idle run (load average ${os.loadavg()[0].toFixed(2)})`);
   const load = createLoad();
   forwardSignals(() => load.stop());
   process.once('exit', () => load.stop());
