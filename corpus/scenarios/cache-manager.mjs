@@ -1,6 +1,6 @@
 // cache-manager 5.2.4 → 5.3.x: concurrent `wrap()` calls for a key that is not cached yet each ran the wrapped
 // function; 4.x had coalesced them and 5.0 lost it. https://github.com/jaredwray/cacheable/issues/395
-// ("Concurrent calls to `.wrap()` don't use the cached value"), fixed by
+// ("Concurrent calls to `.wrap()` don't use the cached value", also #417), fixed by
 // https://github.com/jaredwray/cacheable/pull/599 ("coalesce concurrent requests to `wrap` function", 5.3.0;
 // 5.3.0's tarball has no dist/, so 5.3.2 is the fixed version used here).
 //
