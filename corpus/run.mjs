@@ -29,6 +29,7 @@ function parseArgs(argv, bugs) {
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const CELL = 64;
 const cut = (text) => (text.length > CELL ? `${text.slice(0, CELL - 1)}…` : text);
 
@@ -90,7 +91,7 @@ async function main() {
     ]);
   }
 
-  console.log(`\nracecheck corpus: ${selected.length} real npm race bugs · Node ${process.version}${options.length ? ` · racecheck options: ${options.join(' ')}` : ' · racecheck default options'}\n`);
+  console.log(`\nracecheck corpus: ${plural(selected.length, 'real npm race bug')} · Node ${process.version}${options.length ? ` · racecheck options: ${options.join(' ')}` : ' · racecheck default options'}\n`);
   console.log(formatTable(['bug', 'versions', 'buggy version', 'runs to find', 'time (buggy)', 'fixed version', 'time (fixed)'], rows));
   console.log(`\n(T) transpiled package: racecheck's --include instruments none of its awaits (see corpus/README.md).`);
   console.log(`"runs to find" is the run that failed; "time" is racecheck's time on the scenario, shrinking included.`);
@@ -100,7 +101,7 @@ async function main() {
     for (const problem of problems) console.log(`  - ${problem}`);
     return 1;
   }
-  console.log(`\nAll ${selected.length} buggy versions caught, all ${selected.length} fixed versions passed.`);
+  console.log(`\n${selected.length === 1 ? 'The buggy version was caught and the fixed version passed.' : `All ${selected.length} buggy versions caught, all ${selected.length} fixed versions passed.`}`);
   return 0;
 }
 
