@@ -1,6 +1,7 @@
 import { runScenario, type StrategyName } from 'racecheck';
 import { SCENARIOS } from '../scenarios.js';
 import * as verdictScenarios from '../verdicts.js';
+import { scalingScenario } from '../scaling.js';
 import { stress, TASKS, AWAITS } from '../stress.js';
 import { bestOf, CAP, CORRECT_RUNS, type FindRow, option, SEEDS, SHARE_RUNS, type ThroughputReport, type VerdictRow } from './common.js';
 
@@ -9,6 +10,7 @@ const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'exhaustive', 'por
 export async function main(args: readonly string[]): Promise<void> {
   if (args.includes('--verdicts')) return verdicts();
   if (args.includes('--throughput')) return throughput(option(args, 'memory-runs', 0));
+  if (args.includes('--scaling')) return scaling(option(args, 'steps', 200_000));
   const seeds = SEEDS.slice(0, option(args, 'seeds', SEEDS.length));
   const rows: FindRow[] = [];
   for (const { program, buggy, correct } of SCENARIOS) {
@@ -119,4 +121,32 @@ async function throughput(memoryRuns: number): Promise<void> {
     Object.assign(report, { memory: { runs: memoryRuns, samples } });
   }
   process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/**
+ * µs per step as the number of tasks, and of awaits per task, grows: every strategy, each shape run for
+ * about `steps` steps (at least one run), best of three.
+ */
+async function scaling(steps: number): Promise<void> {
+  const shapes = [
+    ...[10, 100, 1000, 10_000].map((tasks) => ({ axis: 'tasks', tasks, awaits: 10 })),
+    ...[10, 100, 1000, 10_000].map((awaits) => ({ axis: 'awaits', tasks: 10, awaits })),
+  ];
+  const rows: { axis: string; tasks: number; awaits: number; strategy: string; usPerStep: number; runs: number }[] = [];
+  for (const shape of shapes) {
+    const scenario = scalingScenario(shape.tasks, shape.awaits);
+    const perRun = shape.tasks * (shape.awaits + 1);
+    const runs = Math.max(1, Math.round(steps / perRun));
+    for (const strategy of STRATEGIES) {
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const result = await runScenario(scenario, { id: `scaling-${shape.tasks}x${shape.awaits}`, seed: 1, runs, strategy, shrink: false, maxSteps: perRun + 1, timeoutMs: 600_000 });
+        if (result.status !== 'pass') throw new Error(`scaling ${shape.tasks}x${shape.awaits} ${strategy}: ${result.status}`);
+        best = Math.min(best, (result.durationMs * 1000) / result.steps);
+      }
+      rows.push({ ...shape, strategy, usPerStep: best, runs });
+      process.stderr.write(`scaling ${shape.tasks} tasks × ${shape.awaits} awaits, ${strategy}: ${best.toFixed(2)} µs/step\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
 }

@@ -55,9 +55,11 @@ export async function shrinkSchedule(input: ShrinkInput): Promise<ShrinkResult |
   const deadline = real.performanceNow() + budget.ms;
   let runs = 0;
   let last: { record: RunRecord; violation: RunViolation } | null = null;
+  /** Checked before any bookkeeping: once the budget is spent, every loop below stops at once. */
+  const spent = (): boolean => runs >= budget.runs || real.performanceNow() > deadline;
 
   const attempt = async (strategy: Strategy): Promise<RunOutcome | null> => {
-    if (runs >= budget.runs || real.performanceNow() > deadline) return null;
+    if (spent()) return null;
     runs++;
     input.onRunStart?.();
     strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
@@ -77,9 +79,9 @@ export async function shrinkSchedule(input: ShrinkInput): Promise<ShrinkResult |
 
   const preempting = deviations.filter((d) => d.preempts);
   const free = deviations.filter((d) => !d.preempts);
-  const fewerPreemptions = await ddmin(preempting, (subset) => fails([...subset, ...free]));
-  const kept = [...fewerPreemptions, ...(await ddmin(free, (subset) => fails([...fewerPreemptions, ...subset])))];
-  for (let i = 0; i < kept.length; i++) {
+  const fewerPreemptions = await ddmin(preempting, (subset) => fails([...subset, ...free]), spent);
+  const kept = [...fewerPreemptions, ...(await ddmin(free, (subset) => fails([...fewerPreemptions, ...subset]), spent))];
+  for (let i = 0; i < kept.length && !spent(); i++) {
     const deviation = kept[i]!;
     if (deviation.target === undefined) continue;
     const untargeted = { ...deviation, target: undefined };
@@ -87,22 +89,29 @@ export async function shrinkSchedule(input: ShrinkInput): Promise<ShrinkResult |
   }
 
   const simplified = kept.length < deviations.length || kept.some((d, i) => d.target !== deviations[i]?.target);
-  if (!simplified || !(await fails(kept))) return null;
+  // Out of budget, the last schedule that failed is the simplest one confirmed; otherwise confirm `kept`.
+  if (!spent() && (!simplified || !(await fails(kept)))) return null;
   const found = last as { record: RunRecord; violation: RunViolation } | null;
-  if (!found || found.record.preemptions > input.record.preemptions) return null;
+  if (!found || found.record.preemptions > input.record.preemptions || sameChoices(found.record.choices, input.record.choices)) return null;
   return { ...found, runs };
 }
 
-/** Zeller and Hildebrandt's ddmin: a 1-minimal subset of `items` for which `test` still holds. */
-async function ddmin<T>(items: readonly T[], test: (subset: readonly T[]) => Promise<boolean>): Promise<readonly T[]> {
+/**
+ * Zeller and Hildebrandt's ddmin: a 1-minimal subset of `items` for which `test` still holds, or the
+ * smallest found when `spent` says the budget ran out. Chunks are contiguous, so a complement is the
+ * items before and after one: linear to build.
+ */
+async function ddmin<T>(items: readonly T[], test: (subset: readonly T[]) => Promise<boolean>, spent: () => boolean): Promise<readonly T[]> {
   if (items.length === 0 || (await test([]))) return [];
   let current = [...items];
   let granularity = 2;
-  while (current.length >= 2) {
+  while (current.length >= 2 && !spent()) {
     const size = Math.ceil(current.length / granularity);
-    const chunks = Array.from({ length: Math.ceil(current.length / size) }, (_, i) => current.slice(i * size, (i + 1) * size));
+    const starts = Array.from({ length: Math.ceil(current.length / size) }, (_, i) => i * size);
     let reduced = false;
-    for (const chunk of chunks) {
+    for (const start of starts) {
+      if (spent()) return current;
+      const chunk = current.slice(start, start + size);
       if (await test(chunk)) {
         current = chunk;
         granularity = 2;
@@ -111,8 +120,9 @@ async function ddmin<T>(items: readonly T[], test: (subset: readonly T[]) => Pro
       }
     }
     if (!reduced) {
-      for (const chunk of chunks) {
-        const complement = current.filter((item) => !chunk.includes(item));
+      for (const start of starts) {
+        if (spent()) return current;
+        const complement = [...current.slice(0, start), ...current.slice(start + size)];
         if (await test(complement)) {
           current = complement;
           granularity = Math.max(granularity - 1, 2);
@@ -190,4 +200,8 @@ function createGuidedStrategy(deviations: readonly Deviation[]): Strategy {
       return chosen;
     },
   };
+}
+
+function sameChoices(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((choice, i) => choice === b[i]);
 }

@@ -23,7 +23,10 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
   // Reused from run to run.
   const priorities: number[] = [];
   const order: number[] = [];
+  /** The change points as drawn (the i-th lowers the running task to priority d-1-i), and their order by step. */
   const changePoints: number[] = [];
+  const byStep: number[] = [];
+  let cursor = 0;
 
   const priorityOf = (task: number): number => priorities[task] ?? 0;
   const highest = (candidates: readonly Candidate[]): number => {
@@ -51,14 +54,24 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
       priorities.length = slots;
       for (let rank = 0; rank < slots; rank++) priorities[order[rank]!] = depth + rank;
       const k = Math.max(longestRun, 2 * slots);
-      changePoints.length = depth - 1;
-      for (let i = 0; i < depth - 1; i++) changePoints[i] = 1 + Math.floor(next() * k);
+      // A run can use at most one change point per step: a deeper bug depth draws no more than that.
+      const points = Math.min(depth - 1, k);
+      changePoints.length = points;
+      byStep.length = points;
+      for (let i = 0; i < points; i++) {
+        changePoints[i] = 1 + Math.floor(next() * k);
+        byStep[i] = i;
+      }
+      // By step, then by draw: at a step drawn twice, the first draw counts (as it always has).
+      byStep.sort((a, b) => changePoints[a]! - changePoints[b]! || a - b);
+      cursor = 0;
     },
     choose(candidates: readonly Candidate[], step: number) {
       let chosen = highest(candidates);
-      const change = changePoints.indexOf(step + 1);
-      if (change !== -1) {
-        priorities[candidates[chosen]!.taskIndex] = depth - 1 - change;
+      // Steps only grow within a run, so the next change point is found by walking forward: O(1) a step.
+      while (cursor < byStep.length && changePoints[byStep[cursor]!]! < step + 1) cursor++;
+      if (cursor < byStep.length && changePoints[byStep[cursor]!] === step + 1) {
+        priorities[candidates[chosen]!.taskIndex] = depth - 1 - byStep[cursor]!;
         chosen = highest(candidates);
       }
       return chosen;
