@@ -23,7 +23,7 @@ describe('rewriteAwaits', () => {
 
   it('leaves a module without awaits untouched', () => {
     const source = 'export const x = 1;\nexport function f() { return x; }\n';
-    expect(rewrite(source)).toEqual({ code: source, sites: [] });
+    expect(rewrite(source)).toEqual({ code: source, sites: [], shifts: [] });
   });
 
   it('closes nested awaits innermost first', () => {
@@ -75,6 +75,6 @@ describe('rewriteAwaits', () => {
 describe('rewriteAwaits on code it already rewrote', () => {
   it('leaves it as it is, so a module passing two hooks is rewritten once', () => {
     const once = rewrite('async function f() { await g(); }').code;
-    expect(rewrite(once)).toEqual({ code: once, sites: [] });
+    expect(rewrite(once)).toEqual({ code: once, sites: [], shifts: [] });
   });
 });
