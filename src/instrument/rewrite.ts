@@ -79,9 +79,9 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
     const { line, column } = createLineIndex(source).positionOf(firstError.labels[0]?.start ?? 0);
     throw new InstrumentSyntaxError(options.url, line, column, firstError.message);
   }
-  // Every scheduling point needs one of these words in the text (`__awaiter` has `await`; Babel's and
-  // esbuild's helpers have `async`): most files of a package are done without building their AST.
-  if (!/await|async/i.test(source)) return untouched;
+  // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
+  // word character), or a helper of transpiled code. Most files of a package are done without their AST.
+  if (!/\bawait\b|__awaiter|asynctogenerator|__async\b/i.test(source)) return untouched;
   const program = parsed.program;
   const points = findPoints(source, program as unknown as AnyNode);
   if (points.length === 0) return untouched;
@@ -91,7 +91,8 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   points.sort((a, b) => a.keyword - b.keyword);
   const sites = points.map((point): SiteRow => {
     const { line, column } = lines.positionOf(point.keyword);
-    return sourceMap?.originalSite(line, column) ?? [line, column, lines.textOf(line)];
+    const row = sourceMap?.originalSite(line, column) ?? [line, column, lines.textOf(line)];
+    return row[2].length <= LONG_LINE ? row : [row[0], row[1], excerpt(row[2], row[1]), ...row.slice(3)] as unknown as SiteRow;
   });
 
   const edits: Edit[] = [];
@@ -118,18 +119,25 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   const preamblePosition = lines.positionOf(at.offset);
   let text = '';
   let shifts: ShiftRow[] = [];
-  let comment: { start: number; end: number; text: string } | undefined;
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = createShiftRows([...insertions, { ...preamblePosition, length }]);
-    const columns = createColumnMap(shifts);
-    comment = sourceMap ? { ...sourceMap.comment, text: sourceMap.formatInline(columns) } : undefined;
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
     text = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},${json(registered)});`;
     if (text.length === length) break;
     length = text.length;
   }
+  const comment = sourceMap && { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) };
   edits.push({ offset: at.offset, text, order: 2, depth: 0 });
   return { code: applyEdits(source, edits, comment), sites, shifts };
+}
+
+/** Minified code has lines of megabytes: a site keeps the part around its column (reports show it trimmed). */
+const LONG_LINE = 240;
+
+function excerpt(text: string, column: number): string {
+  const from = Math.max(0, column - 1 - 60);
+  const to = Math.min(text.length, from + LONG_LINE - 60);
+  return `${from > 0 ? '…' : ''}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
 }
 
 interface Edit {

@@ -11,7 +11,6 @@ import { createLineIndex, type LineIndex } from './lines.js';
 import type { ColumnMap } from './positions.js';
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const BASE64_VALUE = new Map([...BASE64].map((char, index) => [char, index]));
 
 /** The last `//# sourceMappingURL=` comment, alone at the end of a line, as Node and browsers read it. */
 const MAP_COMMENT = /\/\/[#@][ \t]*sourceMappingURL=([^\s'"`]+)[ \t]*$/gm;
@@ -28,9 +27,6 @@ interface RawMap {
   readonly sections?: unknown;
 }
 
-/** A decoded segment, absolute values: generated column, then source, line, column (0-based) and name. */
-type Segment = number[];
-
 export interface SourceMap {
   /** Where the map comment is in the code (replaced by `formatInline` when the code is rewritten). */
   readonly comment: { readonly start: number; readonly end: number };
@@ -40,8 +36,11 @@ export interface SourceMap {
    * the original text cannot be read.
    */
   originalSite(line: number, column: number): SiteRow | null;
-  /** A `//# sourceMappingURL=data:…` comment with this map adjusted to the rewritten code's columns. */
-  formatInline(columns: ColumnMap): string;
+  /**
+   * A `//# sourceMappingURL=data:…` comment with this map adjusted to the rewritten code's columns
+   * (`shiftedLines`: the 1-based lines that have insertions; the others keep their mappings as they are).
+   */
+  formatInline(columns: ColumnMap, shiftedLines: ReadonlySet<number>): string;
 }
 
 /** The source map of compiled `code` (inline or in a file next to it), or undefined when it has none that can be read. */
@@ -72,7 +71,7 @@ export function readSourceMap(code: string, filename: string): SourceMap | undef
 }
 
 function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: URL, comment: SourceMap['comment']): SourceMap {
-  const lines = decodeMappings(mappings);
+  let lines: Int32Array[] | undefined;
   const sources = (raw.sources ?? []).map((source) => resolveSource(source, raw.sourceRoot, mapUrl));
   const texts = new Map<number, LineIndex | null>();
   const textOf = (index: number): LineIndex | null => {
@@ -82,33 +81,32 @@ function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: 
   return {
     comment,
     originalSite(line, column) {
+      lines ??= decodeMappings(mappings);
       const onLine = lines[line - 1];
-      if (!onLine) return null;
-      let best: Segment | undefined;
-      for (const segment of onLine) {
-        if (segment.length < 4) continue;
-        if ((segment[0] ?? 0) <= column - 1 || best === undefined) best = segment;
-        if ((segment[0] ?? 0) > column - 1) break;
+      if (!onLine || onLine.length === 0) return null;
+      // The segment at or before the column; the line's first one when the column precedes them all.
+      let best = 0;
+      for (let i = 0; i < onLine.length; i += 4) {
+        if ((onLine[i] ?? 0) > column - 1) break;
+        best = i;
       }
-      if (!best) return null;
-      const [, source = 0, sourceLine = 0, sourceColumn = 0] = best;
+      const source = onLine[best + 1] ?? 0;
+      const sourceLine = onLine[best + 2] ?? 0;
+      const sourceColumn = onLine[best + 3] ?? 0;
       const text = textOf(source);
       const url = sources[source];
       if (!text || !url || sourceLine >= text.starts.length) return null;
       const lineText = text.textOf(sourceLine + 1);
       return url === moduleUrl.href ? [sourceLine + 1, sourceColumn + 1, lineText] : [sourceLine + 1, sourceColumn + 1, lineText, url];
     },
-    formatInline(columns) {
-      const shifted = lines.map((segments, index) =>
-        segments.map(([generated = 0, ...rest]) => [columns.toGenerated(index + 1, generated + 1) - 1, ...rest]),
-      );
+    formatInline(columns, shiftedLines) {
       const map = {
         version: 3,
         ...(raw.file === undefined ? {} : { file: raw.file }),
         sources,
         ...(raw.sourcesContent === undefined ? {} : { sourcesContent: raw.sourcesContent }),
         names: raw.names ?? [],
-        mappings: encodeMappings(shifted),
+        mappings: shiftMappings(mappings, columns, shiftedLines),
       };
       return `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map), 'utf8').toString('base64')}`;
     },
@@ -136,77 +134,121 @@ function loadSource(content: string | null | undefined, url: string | undefined)
   }
 }
 
-/** Decodes source map v3 `mappings` (base64 VLQ) into absolute segments per generated line. */
-export function decodeMappings(mappings: string): Segment[][] {
-  const lines: Segment[][] = [];
-  const state = [0, 0, 0, 0, 0];
-  for (const lineText of mappings.split(';')) {
-    const segments: Segment[] = [];
-    state[0] = 0;
-    if (lineText !== '') {
-      for (const text of lineText.split(',')) {
-        if (text === '') continue;
-        const values = decodeVlq(text);
-        const segment: Segment = [];
-        for (let i = 0; i < values.length && i < 5; i++) {
-          state[i] = (state[i] ?? 0) + (values[i] ?? 0);
-          segment.push(state[i] ?? 0);
-        }
-        segments.push(segment);
-      }
-    }
-    // Segments are meant to be in column order; a map that is not still resolves the nearest column.
-    segments.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-    lines.push(segments);
-  }
-  return lines;
-}
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64.length; i++) VALUE[BASE64.charCodeAt(i)] = i;
+const COMMA = 44;
+const SEMICOLON = 59;
 
-export function encodeMappings(lines: readonly (readonly Segment[])[]): string {
+/**
+ * Decodes source map v3 `mappings` (base64 VLQ) into, per generated line, flat quadruples of absolute
+ * values: generated column, source index, original line, original column (0-based). Segments without a
+ * source are dropped; names are not needed.
+ */
+export function decodeMappings(mappings: string): Int32Array[] {
+  const lines: Int32Array[] = [];
+  let current: number[] = [];
   const state = [0, 0, 0, 0, 0];
-  return lines
-    .map((segments) => {
-      state[0] = 0;
-      return segments
-        .map((segment) =>
-          segment
-            .map((value, index) => {
-              const delta = value - (state[index] ?? 0);
-              state[index] = value;
-              return encodeVlq(delta);
-            })
-            .join(''),
-        )
-        .join(',');
-    })
-    .join(';');
-}
-
-function decodeVlq(text: string): number[] {
-  const values: number[] = [];
+  const fields: number[] = [];
   let value = 0;
   let shift = 0;
-  for (const char of text) {
-    const digit = BASE64_VALUE.get(char) ?? 0;
+  const endSegment = () => {
+    if (fields.length === 0) return;
+    for (let i = 0; i < fields.length && i < 5; i++) state[i] = (state[i] ?? 0) + (fields[i] ?? 0);
+    if (fields.length >= 4) current.push(state[0] ?? 0, state[1] ?? 0, state[2] ?? 0, state[3] ?? 0);
+    fields.length = 0;
+  };
+  const endLine = () => {
+    endSegment();
+    lines.push(sortedQuadruples(current));
+    current = [];
+    state[0] = 0;
+  };
+  for (let i = 0; i < mappings.length; i++) {
+    const code = mappings.charCodeAt(i);
+    if (code === COMMA) {
+      endSegment();
+      continue;
+    }
+    if (code === SEMICOLON) {
+      endLine();
+      continue;
+    }
+    const digit = code < 128 ? (VALUE[code] ?? -1) : -1;
+    if (digit < 0) continue;
     value += (digit & 31) * 2 ** shift;
     if (digit & 32) {
       shift += 5;
     } else {
-      values.push(value % 2 === 1 ? -Math.floor(value / 2) : value / 2);
+      fields.push(value % 2 === 1 ? -Math.floor(value / 2) : value / 2);
       value = 0;
       shift = 0;
     }
   }
-  return values;
+  endLine();
+  return lines;
 }
 
-function encodeVlq(value: number): string {
+/** Segments are meant to be in column order; a map whose are not still resolves the nearest column. */
+function sortedQuadruples(values: number[]): Int32Array {
+  let sorted = true;
+  for (let i = 4; i < values.length; i += 4) if ((values[i] ?? 0) < (values[i - 4] ?? 0)) sorted = false;
+  if (sorted) return Int32Array.from(values);
+  const quadruples: number[][] = [];
+  for (let i = 0; i < values.length; i += 4) quadruples.push(values.slice(i, i + 4));
+  quadruples.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+  return Int32Array.from(quadruples.flat());
+}
+
+/**
+ * `mappings` for the rewritten code. Only generated columns move, and only on lines with insertions; a
+ * segment's generated column is its first VLQ field, relative to the previous segment of the same line,
+ * so on those lines that field is re-encoded and the rest of each segment is kept as it is.
+ */
+function shiftMappings(mappings: string, columns: ColumnMap, shiftedLines: ReadonlySet<number>): string {
+  if (shiftedLines.size === 0) return mappings;
+  const lines = mappings.split(';');
+  for (const line of shiftedLines) {
+    const text = lines[line - 1];
+    if (!text) continue;
+    let original = 0;
+    let previous = 0;
+    lines[line - 1] = text
+      .split(',')
+      .map((segment) => {
+        if (segment === '') return segment;
+        const [delta, length] = firstVlq(segment);
+        original += delta;
+        const generated = columns.toGenerated(line, original + 1) - 1;
+        const encoded = encodeVlq(generated - previous);
+        previous = generated;
+        return encoded + segment.slice(length);
+      })
+      .join(',');
+  }
+  return lines.join(';');
+}
+
+/** The first VLQ number of a segment, and how many characters it took. */
+function firstVlq(segment: string): [value: number, length: number] {
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const code = segment.charCodeAt(i);
+    const digit = code < 128 ? (VALUE[code] ?? 0) : 0;
+    value += (digit & 31) * 2 ** shift;
+    if (!(digit & 32)) return [value % 2 === 1 ? -Math.floor(value / 2) : value / 2, i + 1];
+    shift += 5;
+  }
+  return [0, segment.length];
+}
+
+export function encodeVlq(value: number): string {
   let rest = value < 0 ? -value * 2 + 1 : value * 2;
   let text = '';
   do {
-    let digit = rest & 31;
+    let digit = rest % 32;
     rest = Math.floor(rest / 32);
-    if (rest > 0) digit |= 32;
+    if (rest > 0) digit += 32;
     text += BASE64[digit];
   } while (rest > 0);
   return text;
