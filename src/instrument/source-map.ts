@@ -31,7 +31,8 @@ export interface SourceMap {
   /** Where the map comment is in the code (replaced by `formatInline` when the code is rewritten). */
   readonly comment: { readonly start: number; readonly end: number };
   /**
-   * The original site of a 1-based position in the compiled code, with the original line's text and, if it
+   * The original site of a 1-based position of an await in the compiled code (an `await`, a lowered
+   * `yield`), at the original `await` keyword, with the original line's text and, if it
    * is another file than the module, that file's URL; `null` when the map has nothing for that position or
    * the original text cannot be read.
    */
@@ -97,7 +98,8 @@ function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: 
       const url = sources[source];
       if (!text || !url || sourceLine >= text.starts.length) return null;
       const lineText = text.textOf(sourceLine + 1);
-      return url === moduleUrl.href ? [sourceLine + 1, sourceColumn + 1, lineText] : [sourceLine + 1, sourceColumn + 1, lineText, url];
+      const at = awaitColumn(lineText, sourceColumn, column - 1 - (onLine[best] ?? 0)) + 1;
+      return url === moduleUrl.href ? [sourceLine + 1, at, lineText] : [sourceLine + 1, at, lineText, url];
     },
     formatInline(columns, shiftedLines) {
       const map = {
@@ -111,6 +113,20 @@ function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: 
       return `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map), 'utf8').toString('base64')}`;
     },
   };
+}
+
+/**
+ * Every site in compiled code stands for an `await` in the original, but a map need not have a segment
+ * at the keyword: Babel maps ` = yield x` from the `=` before it. The keyword is then found where the
+ * segment's text, copied as it was, puts it (`offset` characters into the segment), or else as the first
+ * `await` at or after the mapped column; failing both, the mapped column is kept. 0-based columns.
+ */
+function awaitColumn(text: string, mapped: number, offset: number): number {
+  const isAwait = (column: number) => /^await(?![\p{ID_Continue}$])/u.test(text.slice(column));
+  if (isAwait(mapped)) return mapped;
+  if (offset > 0 && isAwait(mapped + offset)) return mapped + offset;
+  const after = /\bawait(?![\p{ID_Continue}$])/u.exec(text.slice(mapped));
+  return after ? mapped + after.index : mapped;
 }
 
 /** Sources as absolute URLs, so the inline map that replaces an external one resolves them the same way. */
