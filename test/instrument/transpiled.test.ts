@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseSync } from 'oxc-parser';
+import { describe, expect, it } from 'vitest';
+import { countLines } from '../../src/instrument/lines.js';
+import { rewriteAwaits } from '../../src/instrument/rewrite.js';
+import { readSourceMap } from '../../src/instrument/source-map.js';
+import { createColumnMap } from '../../src/instrument/positions.js';
+import { ROOT, runCli } from '../cli/run-cli.js';
+
+const FIXTURES = 'test/fixtures/transpiled';
+/** The committed packages (generate.mjs), and whether each ships a source map. */
+const PACKAGES = [
+  { name: 'inventory-tsc-es2015', mapped: true, source: 'src/index.ts' },
+  { name: 'inventory-tsc-tslib-esm', mapped: true, source: 'src/index.ts', module: true },
+  { name: 'inventory-tsc-tslib-cjs', mapped: false, source: 'dist/index.js' },
+  { name: 'inventory-tsc-es5', mapped: true, source: 'src/index.ts' },
+  { name: 'inventory-babel', mapped: true, source: 'src/index.js' },
+  { name: 'inventory-babel-runtime', mapped: true, source: 'src/index.js' },
+] as const;
+
+function compiled(name: string) {
+  const file = path.join(ROOT, FIXTURES, 'node_modules', name, 'dist/index.js');
+  return { file, url: pathToFileURL(file).href, source: readFileSync(file, 'utf8') };
+}
+
+/** The lines of the original source with an `await`, and the column of each. */
+function originalAwaits(text: string): [number, number][] {
+  return text.split('\n').flatMap((line, index) => (/^\s*(\/\/|\/\*|\*)/.test(line) ? [] : [...line.matchAll(/\bawait\b/g)].map((m): [number, number] => [index + 1, m.index + 1])));
+}
+
+describe('transpiled packages, rewritten', () => {
+  it.each(PACKAGES)('$name: each lowered await is a site at the original await', ({ name, mapped, source, ...rest }) => {
+    const { file, url, source: code } = compiled(name);
+    const sourceType = 'module' in rest ? 'module' : 'commonjs';
+    const result = rewriteAwaits(code, file, { url, sourceType });
+    expect(parseSync(file, result.code, { sourceType, lang: 'js' }).errors).toEqual([]);
+    expect(countLines(result.code)).toBe(countLines(code));
+    const sites = result.sites.map(([line, column, , sourceUrl]) => ({ line, column, sourceUrl }));
+    if (mapped) {
+      const original = readFileSync(path.join(ROOT, FIXTURES, 'node_modules', name, source), 'utf8');
+      const sourceUrl = pathToFileURL(path.join(ROOT, FIXTURES, 'node_modules', name, source)).href;
+      expect(sites).toEqual(originalAwaits(original).map(([line, column]) => ({ line, column, sourceUrl })));
+    } else {
+      // No source map: the compiled `yield` is the site.
+      expect(sites).toHaveLength(4);
+      for (const [line, column, text] of result.sites) expect(text.slice(column - 1)).toMatch(/^yield /);
+    }
+  });
+
+  it.each(PACKAGES)('$name: generators that are not async, and yield*, are left as they are', ({ name, ...rest }) => {
+    const { file, url, source: code } = compiled(name);
+    const { code: rewritten } = rewriteAwaits(code, file, { url, sourceType: 'module' in rest ? 'module' : 'commonjs' });
+    const before = code.split('\n');
+    const after = rewritten.split('\n');
+    const untouched = before.flatMap((line, index) => (/yield\* |yield i\b|\[4 \/\*yield\*\/, i\]|\[5 \/\*yield\*\*\//.test(line) ? [index] : []));
+    expect(untouched.length).toBeGreaterThan(0);
+    for (const index of untouched) expect(after[index]).toBe(before[index]);
+  });
+
+  it('re-emits an external source map inline, with the columns of the rewritten code', () => {
+    const { file, url, source: code } = compiled('inventory-tsc-es2015');
+    const { code: rewritten, shifts } = rewriteAwaits(code, file, { url, sourceType: 'commonjs' });
+    expect(rewritten).not.toContain('//# sourceMappingURL=index.js.map');
+    const before = readSourceMap(code, file)!;
+    const after = readSourceMap(rewritten, file)!;
+    const columns = createColumnMap(shifts);
+    // `this.count(item)` after the first lowered await: it moved, and both maps agree on where it came from.
+    const line = code.split('\n').findIndex((text) => text.includes('yield this.count(item)')) + 1;
+    const column = code.split('\n')[line - 1]!.indexOf('this.count') + 1;
+    expect(columns.toGenerated(line, column)).toBeGreaterThan(column);
+    expect(rewritten.split('\n')[line - 1]!.slice(columns.toGenerated(line, column) - 1)).toMatch(/^this\.count/);
+    expect(after.originalSite(line, columns.toGenerated(line, column))).toEqual(before.originalSite(line, column));
+  });
+});
+
+describe('the helpers, however they are called', () => {
+  const shapes: [string, string][] = [
+    ['an inlined __awaiter', 'function f() { return __awaiter(this, void 0, void 0, function* () { return yield g(); }); }'],
+    ['tslib.__awaiter', 'function f() { return tslib.__awaiter(this, void 0, void 0, function* () { return yield g(); }); }'],
+    ['(0, tslib_1.__awaiter)', 'function f() { return (0, tslib_1.__awaiter)(this, arguments, void 0, function* (a = 1) { return yield g(a); }); }'],
+    ['a bundler-renamed __awaiter$1', 'const f = () => __awaiter$1(void 0, void 0, void 0, function* () { return yield g(); });'],
+    ["esbuild's __async", 'function f() { return __async(this, null, function* () { return yield g(); }); }'],
+    ['an inlined _asyncToGenerator', 'function f() { return _asyncToGenerator(function* () { return yield g(); })(); }'],
+    ['(0, _asyncToGenerator2.default)', 'function f() { return (0, _asyncToGenerator2.default)(function* () { return yield g(); })(); }'],
+    ['_asyncToGenerator2["default"]', 'function f() { return _asyncToGenerator2["default"](function* () { return yield g(); })(); }'],
+    ['yield(x) with nothing between', 'function f() { return __awaiter(this, void 0, void 0, function* () { return yield(g()); }); }'],
+    ['__generator from tslib', 'function f() { return tslib_1.__awaiter(this, void 0, void 0, function () { return tslib_1.__generator(this, function (_a) { return [4 /*yield*/, g()]; }); }); }'],
+  ];
+  it.each(shapes)('%s', (_name, source) => {
+    const { code, sites } = rewriteAwaits(source, 'lowered.js', { url: 'file:///lowered.js', sourceType: 'commonjs' });
+    expect(sites).toHaveLength(1);
+    expect(sites[0]![2].slice(sites[0]![1] - 1)).toMatch(/^(yield|\[4)/);
+    expect(code).toMatch(/(yield |\[4 \/\*yield\*\/, )__rc\$\.a\(\(?g\((a)?\)\)?,__rcS\$\[0\]\)/);
+    expect(parseSync('out.js', code, { sourceType: 'commonjs' }).errors).toEqual([]);
+  });
+
+  it('a bare yield awaits undefined', () => {
+    const { code } = rewriteAwaits('function f() { return __awaiter(this, void 0, void 0, function* () { yield; }); }', 'bare.js', { url: 'file:///bare.js', sourceType: 'commonjs' });
+    expect(code).toContain('yield __rc$.a(void 0,__rcS$[0]);');
+  });
+
+  it('leaves yields of nested functions, yield*, generators of other calls, and __generator outside __awaiter alone', () => {
+    const source = [
+      'function f() { return __awaiter(this, void 0, void 0, function* () {',
+      '  function* inner() { yield 1; }',
+      '  const arrow = () => { return [4, 2]; };',
+      '  yield* inner();',
+      '  return yield g();',
+      '}); }',
+      'function* plain() { yield 3; }',
+      'co(function* () { yield 4; });',
+      '__awaiter(this, void 0, void 0, notAFunction);',
+      'function h() { return __generator(this, function (_a) { return [4 /*yield*/, 5]; }); }',
+    ].join('\n');
+    const { code, sites } = rewriteAwaits(source, 'nested.js', { url: 'file:///nested.js', sourceType: 'commonjs' });
+    expect(sites.map(([line]) => line)).toEqual([5]);
+    const before = source.split('\n');
+    code.split('\n').forEach((line, index) => {
+      if (index !== 0 && index !== 4) expect(line).toBe(before[index]);
+    });
+  });
+});
+
+describe('a race between two awaits of a transpiled package', () => {
+  const include = PACKAGES.flatMap(({ name }) => ['--include', name]);
+
+  it('is found with --include, at the original source lines, and invisible without it', async () => {
+    const [native, included] = await Promise.all([
+      runCli([`${FIXTURES}/scenario.ts`, '--seed', '1', '--runs', '50', '--json']),
+      runCli([`${FIXTURES}/scenario.ts`, ...include, '--seed', '1', '--runs', '50', '--json']),
+    ]);
+    expect(native.code, native.stderr).toBe(0);
+    expect(included.code, included.stderr).toBe(1);
+    interface Entry {
+      id: string;
+      status: string;
+      violation: { kind: string; message: string; trace: { site: { file: string; line: number; column: number } | null }[] } | null;
+    }
+    const scenarios = (JSON.parse(included.stdout) as { scenarios: Entry[] }).scenarios;
+    for (const { name, source } of PACKAGES) {
+      const id = `${FIXTURES}/scenario.ts#lastBook${name.replace('inventory-', '').replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())}`;
+      const entry = scenarios.find((scenario) => scenario.id === id);
+      expect(entry?.violation, id).toMatchObject({ kind: 'check', message: 'granted 2 books, 1 was in stock' });
+      const sites = new Set(entry!.violation!.trace.flatMap(({ site }) => (site ? [`${site.file}:${site.line}:${site.column}`] : [])));
+      const file = `${FIXTURES}/node_modules/${name}/${source}`;
+      if (source.startsWith('src/')) expect([...sites].sort()).toEqual([`${file}:12:23`, `${file}:14:5`]);
+      else expect([...sites].every((site) => site.startsWith(`${file}:`))).toBe(true);
+    }
+    for (const entry of scenarios.filter((scenario) => scenario.id.includes('#generators'))) expect(entry.status, entry.id).toBe('pass');
+  });
+});
