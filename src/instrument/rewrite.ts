@@ -4,7 +4,7 @@ import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } f
 import { createLineIndex, type LineIndex } from './lines.js';
 import { createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { readSourceMap, type SourceMap } from './source-map.js';
-import { FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
+import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
   /** The rewritten source; identical to the input when `sites` is empty. */
@@ -182,6 +182,7 @@ function json(value: unknown): string {
 function findPoints(source: string, program: AnyNode): Point[] {
   const points: Point[] = [];
   const lowered = new Map<AnyNode, LoweredBody>();
+  const innerYields = new Set<AnyNode>();
   const visit = (node: AnyNode, body: LoweredBody | undefined): void => {
     switch (node.type) {
       case 'AwaitExpression':
@@ -197,6 +198,10 @@ function findPoints(source: string, program: AnyNode): Point[] {
         if (body === 'generator' && node.delegate !== true) {
           const operand = node.argument as Span | null;
           points.push({ keyword: node.start, kind: 'await', operand, bareAt: node.start + 'yield'.length });
+        } else if (body === 'async-generator' && node.delegate !== true) {
+          if ((node.argument as AnyNode | null)?.type === 'YieldExpression') innerYields.add(node.argument as AnyNode);
+          const operand = asyncGeneratorAwait(node, innerYields);
+          if (operand) points.push({ keyword: node.start, kind: 'await', operand });
         }
         break;
       case 'ReturnStatement':

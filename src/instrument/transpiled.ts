@@ -10,6 +10,11 @@
  * - esbuild: `__async(this, null, function* () { … })`; its step does `Promise.resolve(value).then(…)`.
  * - TypeScript (ES5): `__awaiter(…, function () { return __generator(this, function (_a) { … }) })`,
  *   where `return [4 (yield), x]` is the state machine's yield, as the opcode says.
+ * - Async generators: TypeScript's `__asyncGenerator(this, arguments, function* () { … })` writes an await
+ *   as `yield __await(x)`, Babel's `_wrapAsyncGenerator(function* () { … })` as
+ *   `yield _awaitAsyncGenerator(x)`; both helpers resume with `Promise.resolve(x).then(…)`, so `x` is
+ *   wrapped. TypeScript's `yield yield __await(v)` is the generator's own `yield v` (which awaits `v`, as
+ *   a native async generator's yield does, and like it is not a scheduling point).
  *
  * Only yields whose nearest function is the generator handed to one of these helpers count: `yield*`,
  * yields of nested functions and generators used as generators are left alone.
@@ -23,12 +28,15 @@ export interface Span {
 export type AnyNode = Span & { readonly type: string; readonly [key: string]: unknown };
 
 /** How a function's yields are read. */
-export type LoweredBody = 'generator' | 'state-machine';
+export type LoweredBody = 'generator' | 'state-machine' | 'async-generator';
 
 const AWAITER = /^__awaiter[\d$]*$/;
 const ESBUILD_ASYNC = /^__async[\d$]*$/;
 const BABEL_ASYNC = /^_*asyncToGenerator[\d$]*$/i;
 const GENERATOR = /^__generator[\d$]*$/;
+const TS_ASYNC_GENERATOR = /^__asyncGenerator[\d$]*$/;
+const BABEL_ASYNC_GENERATOR = /^_*wrapAsyncGenerator[\d$]*$/i;
+const AWAIT_IN_ASYNC_GENERATOR = /^(?:__await|_*awaitAsyncGenerator)[\d$]*$/i;
 
 /**
  * The helper a call invokes, by the name it is called with: `f(…)`, `ns.f(…)`, `ns["f"](…)`, `(0, ns.f)(…)`,
@@ -69,6 +77,11 @@ export function markLoweredBodies(call: AnyNode, marks: Map<AnyNode, LoweredBody
   const name = helperName(call.callee as AnyNode);
   if (name === undefined) return;
   let body: AnyNode | undefined;
+  if (TS_ASYNC_GENERATOR.test(name) || BABEL_ASYNC_GENERATOR.test(name)) {
+    const generator = functionArgument(call, TS_ASYNC_GENERATOR.test(name) ? 2 : 0);
+    if (generator?.generator === true) marks.set(generator, 'async-generator');
+    return;
+  }
   if (AWAITER.test(name)) body = functionArgument(call, 3);
   else if (ESBUILD_ASYNC.test(name)) body = functionArgument(call, 2);
   else if (BABEL_ASYNC.test(name)) body = functionArgument(call, 0);
@@ -90,6 +103,14 @@ function stateMachineOf(fn: AnyNode): AnyNode | undefined {
     if (argument?.type === 'CallExpression' && GENERATOR.test(helperName(argument.callee as AnyNode) ?? '')) return functionArgument(argument, 1);
   }
   return undefined;
+}
+
+/** `yield __await(x)` in an async generator's body: `x`, unless this is the inner half of a `yield yield __await(v)`. */
+export function asyncGeneratorAwait(node: AnyNode, inner: ReadonlySet<AnyNode>): AnyNode | undefined {
+  const argument = node.argument as AnyNode | null;
+  if (inner.has(node) || argument?.type !== 'CallExpression' || !AWAIT_IN_ASYNC_GENERATOR.test(helperName(argument.callee as AnyNode) ?? '')) return undefined;
+  const args = argument.arguments as AnyNode[];
+  return args.length === 1 && args[0]!.type !== 'SpreadElement' ? args[0] : undefined;
 }
 
 /** `return [4 (yield), x]` in a state-machine body: the yielded operand. */
