@@ -63,11 +63,22 @@ interface Point {
 
 /**
  * Rewrites every `await x` into `await __rc$.a(x, site)` and every `for await (… of it)` into
- * `for await (… of __rc$.fa(it, site))`, and the yields of transpiled async functions (transpiled.ts)
+ * `for await (… of __rc$.fa(it, site))`, and the awaits of transpiled async functions (transpiled.ts)
  * into `yield __rc$.a(x, site)`, without adding or removing a line break: line numbers (and so stack
  * traces and source maps produced afterwards) stay as the user wrote them. Columns after an insertion
  * shift; the returned `shifts` (registered by the preamble) map them back (positions.ts).
  * A module with no await is returned untouched.
+ *
+ * The operand is wrapped where the parser says it is, so every form is one case: `await(x)`, `await[x]`,
+ * `await"s"`, `await!x`, `await-1`, `await/re/`, `await{}`, `` await`t` ``, comments or line breaks
+ * before the operand, `await await x`, awaits in arrow bodies, computed keys, class fields' arrows,
+ * top-level await, TypeScript (`as`, `satisfies`, `!`, generics, `<T>x`, decorators) and JSX. A space
+ * is inserted where nothing separates the keyword (`await`, `of`, `yield`) from the operand. `await` as
+ * an identifier (scripts, CommonJS, outside async functions) is not an AwaitExpression and stays.
+ * `await using x = …` is left as it is: its implicit await happens when the scope exits, on a
+ * `Symbol.asyncDispose` method read at declaration, which cannot be wrapped without replacing the
+ * resource the program sees; it is not a scheduling point (awaits inside the dispose method, and in
+ * the initializer, are).
  */
 export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };

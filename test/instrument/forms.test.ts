@@ -35,6 +35,7 @@ const FORMS: { name: string; body: string; awaits?: number }[] = [
   { name: 'async arrow with a default parameter', body: 'const g = async (a = 1) => await a; return g();' },
   { name: 'async method with a computed key that awaits', body: 'const o = { async [await "k"]() { return await 8; } }; return o.k();', awaits: 2 },
   { name: 'class computed key and an async arrow field', body: 'class C { [await "m"] = async () => await 9; } return new C().m();', awaits: 2 },
+  { name: 'an async arrow inside a class static block', body: 'class C { static p; static { C.p = (async () => await 3)(); } } return C.p;' },
   { name: 'class static block next to async static method', body: 'class C { static v = 1; static { C.v = 2; } static async m() { return await C.v; } } return C.m();' },
   { name: 'for await (const [a, { b }] of …)', body: 'const out = []; for await (const [a, { b }] of [[1, { b: 2 }]]) out.push(a + b); return out;' },
   { name: 'for await (let …)', body: 'let s = 0; for await (let x of [1, 2]) s += x; return s;' },

@@ -174,6 +174,18 @@ describe('lines and columns as V8 counts them', () => {
     expect(source.indexOf('await')).toBe([...source].indexOf('a', 20) + 1);
   });
 
+  it('keeps an excerpt of a minified line around the site, with the exact column', () => {
+    const source = `async function f(){${'x=1;'.repeat(300)}await g();${'y=2;'.repeat(300)}}`;
+    const [[line, column, text]] = rewrite(source, 'min.js').sites as [[number, number, string]];
+    expect([line, column]).toEqual([1, source.indexOf('await') + 1]);
+    expect(text.length).toBeLessThan(260);
+    expect(text).toMatch(/^….*x=1;await g\(\);y=2;.*…$/);
+  });
+
+  it('leaves JSX text that says await alone', () => {
+    expect(rewrite('export const p = <p>await me</p>;\n', 'text.jsx').sites).toEqual([]);
+  });
+
   it('puts the preamble after a directive that has no semicolon', () => {
     const source = "'use strict'\nasync function f() { await g(); }\n";
     const { code } = rewrite(source, 'strict.cjs', 'commonjs');
