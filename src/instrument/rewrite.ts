@@ -3,7 +3,7 @@ import type { Program } from 'oxc-parser';
 import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } from './abi.js';
 import { createLineIndex, type LineIndex } from './lines.js';
 import { createColumnMap, createShiftRows, type Insertion } from './positions.js';
-import { readSourceMap, type SourceMap } from './source-map.js';
+import { findMapComment, readSourceMap } from './source-map.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
@@ -137,7 +137,12 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
     if (text.length === length) break;
     length = text.length;
   }
-  const comment = sourceMap && { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) };
+  // A map that cannot be read (an index map, a file that does not parse) would be applied by Node to the
+  // shifted columns: without it, frames name the rewritten code, which the shift rows map back exactly.
+  const unusable = !sourceMap && options.sourceMaps !== false ? findMapComment(source) : undefined;
+  const comment = sourceMap
+    ? { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) }
+    : unusable && { ...unusable, text: '// (racecheck: source map not readable, left out)' };
   edits.push({ offset: at.offset, text, order: 2, depth: 0 });
   return { code: applyEdits(source, edits, comment), sites, shifts };
 }

@@ -44,13 +44,19 @@ export interface SourceMap {
   formatInline(columns: ColumnMap, shiftedLines: ReadonlySet<number>): string;
 }
 
-/** The source map of compiled `code` (inline or in a file next to it), or undefined when it has none that can be read. */
-export function readSourceMap(code: string, filename: string): SourceMap | undefined {
+/** Where the last `//# sourceMappingURL=` comment is, and what it refers to. */
+export function findMapComment(code: string): { start: number; end: number; reference: string } | undefined {
   let match: RegExpExecArray | null = null;
   for (const found of code.matchAll(MAP_COMMENT)) match = found;
-  if (!match?.[1]) return undefined;
+  return match?.[1] ? { start: match.index, end: match.index + match[0].length, reference: match[1] } : undefined;
+}
+
+/** The source map of compiled `code` (inline or in a file next to it), or undefined when it has none that can be read. */
+export function readSourceMap(code: string, filename: string): SourceMap | undefined {
+  const comment = findMapComment(code);
+  if (!comment) return undefined;
   const moduleUrl = pathToFileURL(filename);
-  const reference = match[1];
+  const { reference } = comment;
   let raw: RawMap;
   let mapUrl: URL;
   try {
@@ -68,7 +74,7 @@ export function readSourceMap(code: string, filename: string): SourceMap | undef
     return undefined;
   }
   if (raw.sections !== undefined || typeof raw.mappings !== 'string' || !Array.isArray(raw.sources)) return undefined;
-  return createSourceMap(raw, raw.mappings, mapUrl, moduleUrl, { start: match.index, end: match.index + match[0].length });
+  return createSourceMap(raw, raw.mappings, mapUrl, moduleUrl, { start: comment.start, end: comment.end });
 }
 
 function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: URL, comment: SourceMap['comment']): SourceMap {

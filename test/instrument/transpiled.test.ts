@@ -77,6 +77,14 @@ describe('transpiled packages, rewritten', () => {
     expect(rewritten.split('\n')[line - 1]!.slice(columns.toGenerated(line, column) - 1)).toMatch(/^this\.count/);
     expect(after.originalSite(line, columns.toGenerated(line, column))).toEqual(before.originalSite(line, column));
   });
+
+  it('leaves out a map it cannot read, so Node does not apply it to shifted columns', () => {
+    const source = 'async function f() { await g(); }\n//# sourceMappingURL=missing.js.map\n';
+    const { code, sites } = rewriteAwaits(source, path.join(ROOT, FIXTURES, 'missing.js'), { url: 'file:///missing.js', sourceType: 'commonjs' });
+    expect(sites).toEqual([[1, 22, 'async function f() { await g(); }']]);
+    expect(code).not.toContain('sourceMappingURL');
+    expect(countLines(code)).toBe(countLines(source));
+  });
 });
 
 describe('the helpers, however they are called', () => {
