@@ -91,8 +91,9 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
     throw new InstrumentSyntaxError(options.url, line, column, firstError.message);
   }
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
-  // word character), or a helper of transpiled code. Most files of a package are done without their AST.
-  if (!/\bawait\b|__awaiter|asynctogenerator|__async\b/i.test(source)) return untouched;
+  // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
+  // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without building their AST.
+  if (!/\bawait\b|__awaiter|asynctogenerator|asyncgenerator|__async\b/i.test(source)) return untouched;
   const program = parsed.program;
   const points = findPoints(source, program as unknown as AnyNode);
   if (points.length === 0) return untouched;

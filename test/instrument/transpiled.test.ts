@@ -108,6 +108,26 @@ describe('the helpers, however they are called', () => {
     expect(parseSync('out.js', code, { sourceType: 'commonjs' }).errors).toEqual([]);
   });
 
+  it("async generators: TypeScript's `yield __await(x)` and Babel's `yield _awaitAsyncGenerator(x)` are awaits; their own yields are not", () => {
+    const source = [
+      'function g() { return __asyncGenerator(this, arguments, function* g_1() {',
+      '  const a = yield __await(f());',
+      '  yield yield __await(a);',
+      '  yield* __asyncDelegator(__asyncValues(other()));',
+      '}); }',
+      'function h() { return _wrapAsyncGenerator(function* () {',
+      '  const b = yield _awaitAsyncGenerator(f());',
+      '  yield b;',
+      '})(); }',
+    ].join('\n');
+    const { code, sites } = rewriteAwaits(source, 'agen.js', { url: 'file:///agen.js', sourceType: 'commonjs' });
+    expect(sites.map(([line]) => line)).toEqual([2, 7]);
+    const out = code.split('\n');
+    expect(out[1]).toBe('  const a = yield __await(__rc$.a(f(),__rcS$[0]));');
+    expect(out[6]).toBe('  const b = yield _awaitAsyncGenerator(__rc$.a(f(),__rcS$[1]));');
+    for (const index of [2, 3, 7]) expect(out[index]).toBe(source.split('\n')[index]);
+  });
+
   it('a bare yield awaits undefined', () => {
     const { code } = rewriteAwaits('function f() { return __awaiter(this, void 0, void 0, function* () { yield; }); }', 'bare.js', { url: 'file:///bare.js', sourceType: 'commonjs' });
     expect(code).toContain('yield __rc$.a(void 0,__rcS$[0]);');
