@@ -108,7 +108,7 @@ describe('the helpers, however they are called', () => {
     expect(parseSync('out.js', code, { sourceType: 'commonjs' }).errors).toEqual([]);
   });
 
-  it("async generators: TypeScript's `yield __await(x)` and Babel's `yield _awaitAsyncGenerator(x)` are awaits; their own yields are not", () => {
+  it("async generators: TypeScript's `yield __await(x)`, Babel's `yield _awaitAsyncGenerator(x)` and esbuild's `yield new __await(x)` are awaits; their own yields are not", () => {
     const source = [
       'function g() { return __asyncGenerator(this, arguments, function* g_1() {',
       '  const a = yield __await(f());',
@@ -119,13 +119,18 @@ describe('the helpers, however they are called', () => {
       '  const b = yield _awaitAsyncGenerator(f());',
       '  yield b;',
       '})(); }',
+      'function e() { return __asyncGenerator(this, null, function* () {',
+      '  const c = yield new __await(f());',
+      '  yield* __yieldStar(other());',
+      '}); }',
     ].join('\n');
     const { code, sites } = rewriteAwaits(source, 'agen.js', { url: 'file:///agen.js', sourceType: 'commonjs' });
-    expect(sites.map(([line]) => line)).toEqual([2, 7]);
+    expect(sites.map(([line]) => line)).toEqual([2, 7, 11]);
     const out = code.split('\n');
     expect(out[1]).toBe('  const a = yield __await(__rc$.a(f(),__rcS$[0]));');
     expect(out[6]).toBe('  const b = yield _awaitAsyncGenerator(__rc$.a(f(),__rcS$[1]));');
-    for (const index of [2, 3, 7]) expect(out[index]).toBe(source.split('\n')[index]);
+    expect(out[10]).toBe('  const c = yield new __await(__rc$.a(f(),__rcS$[2]));');
+    for (const index of [2, 3, 7, 11]) expect(out[index]).toBe(source.split('\n')[index]);
   });
 
   it('a bare yield awaits undefined', () => {
@@ -201,6 +206,10 @@ describe('lowered code, rewritten, runs as it did', () => {
   const withGenerators = [...ASYNC.slice(0, 5), ...GENERATORS, ...ASYNC.slice(5)].join('\n');
 
   async function compile(kind: string, source: string): Promise<string> {
+    if (kind === 'esbuild-es2016') {
+      const { transformSync } = await import('esbuild');
+      return transformSync(source, { target: 'es2016', format: 'cjs', loader: 'js' }).code;
+    }
     if (kind === 'babel') {
       const { transformSync } = await import('@babel/core');
       return transformSync(source, { babelrc: false, configFile: false, sourceType: 'script', presets: [['@babel/preset-env', { targets: { node: '6' }, modules: false }]] })!.code!;
@@ -222,6 +231,7 @@ describe('lowered code, rewritten, runs as it did', () => {
     ['tsc-es2015', withGenerators],
     ['tsc-es5', ASYNC.join('\n')],
     ['babel', withGenerators],
+    ['esbuild-es2016', withGenerators],
   ])('%s', async (kind, source) => {
     const code = await compile(kind, source);
     expect(code).not.toMatch(/\bawait\b(?! ?\()/);
