@@ -12,8 +12,8 @@
  *   where `return [4 (yield), x]` is the state machine's yield, as the opcode says.
  * - Async generators: TypeScript's `__asyncGenerator(this, arguments, function* () { … })` writes an await
  *   as `yield __await(x)`, Babel's `_wrapAsyncGenerator(function* () { … })` as
- *   `yield _awaitAsyncGenerator(x)`; both helpers resume with `Promise.resolve(x).then(…)`, so `x` is
- *   wrapped. TypeScript's `yield yield __await(v)` is the generator's own `yield v` (which awaits `v`, as
+ *   `yield _awaitAsyncGenerator(x)`, esbuild's `__asyncGenerator(this, null, function* () { … })` as
+ *   `yield new __await(x)`; the helpers resume with `Promise.resolve(x).then(…)`, so `x` is wrapped. TypeScript's `yield yield __await(v)` is the generator's own `yield v` (which awaits `v`, as
  *   a native async generator's yield does, and like it is not a scheduling point).
  *
  * Only yields whose nearest function is the generator handed to one of these helpers count: `yield*`,
@@ -108,7 +108,9 @@ function stateMachineOf(fn: AnyNode): AnyNode | undefined {
 /** `yield __await(x)` in an async generator's body: `x`, unless this is the inner half of a `yield yield __await(v)`. */
 export function asyncGeneratorAwait(node: AnyNode, inner: ReadonlySet<AnyNode>): AnyNode | undefined {
   const argument = node.argument as AnyNode | null;
-  if (inner.has(node) || argument?.type !== 'CallExpression' || !AWAIT_IN_ASYNC_GENERATOR.test(helperName(argument.callee as AnyNode) ?? '')) return undefined;
+  // esbuild writes `yield new __await(x)` (and `new __await(x, 1)` for a yield*, which is left alone).
+  const call = argument?.type === 'CallExpression' || argument?.type === 'NewExpression';
+  if (inner.has(node) || !call || !AWAIT_IN_ASYNC_GENERATOR.test(helperName(argument.callee as AnyNode) ?? '')) return undefined;
   const args = argument.arguments as AnyNode[];
   return args.length === 1 && args[0]!.type !== 'SpreadElement' ? args[0] : undefined;
 }
