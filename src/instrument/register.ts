@@ -5,7 +5,6 @@ import { register as registerTsxCjs } from 'tsx/cjs/api';
 import { register as registerTsxEsm } from 'tsx/esm/api';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
 import { rewriteAwaits } from './rewrite.js';
-import { inlineSourceMapper } from './source-map.js';
 
 export interface InstrumentOptions {
   /** Globs (relative to cwd), or package names whose files under node_modules are instrumented too. */
@@ -58,11 +57,13 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
 
 type Compile = (this: unknown, content: string, filename: string) => unknown;
 
-/** Rewrites CommonJS code about to be compiled; sites map back through tsx's inline source map when it has one. */
+/**
+ * Rewrites CommonJS code about to be compiled. It is JavaScript whatever the file's extension (tsx has
+ * compiled TypeScript by then); sites map back through its source map when it has one (tsx's inline map).
+ */
 function rewriteCommonJs(content: string, filename: string): string {
-  const mapPosition = inlineSourceMapper(content, filename);
   const url = pathToFileURL(filename).href;
-  return rewriteAwaits(content, filename, { url, sourceType: 'commonjs', lang: mapPosition ? 'js' : undefined, mapPosition }).code;
+  return rewriteAwaits(content, filename, { url, sourceType: 'commonjs', lang: 'js' }).code;
 }
 
 interface SyncLoadResult {

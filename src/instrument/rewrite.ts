@@ -1,12 +1,17 @@
-import MagicString from 'magic-string';
 import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
-import { ABI, RUNTIME_GLOBAL, type SiteRow } from './abi.js';
+import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } from './abi.js';
+import { createLineIndex, type LineIndex } from './lines.js';
+import { createColumnMap, createShiftRows, type Insertion } from './positions.js';
+import { findMapComment, readSourceMap } from './source-map.js';
+import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
   /** The rewritten source; identical to the input when `sites` is empty. */
   readonly code: string;
   readonly sites: readonly SiteRow[];
+  /** The text inserted per line (what the preamble registers for stack traces); empty when nothing changed. */
+  readonly shifts: readonly ShiftRow[];
 }
 
 export interface RewriteOptions {
@@ -16,10 +21,11 @@ export interface RewriteOptions {
   /** The parser's language; default from the file name's extension. */
   readonly lang?: 'js' | 'jsx' | 'ts' | 'tsx' | undefined;
   /**
-   * Maps a position in `source` (1-based line, 1-based column) to the position users wrote, when `source`
-   * is compiled output with a source map. Returns the original line's text too.
+   * Whether to follow the module's `//# sourceMappingURL=` (inline, or a file next to `filename`) to put
+   * sites where the code was written; default true. The map is re-emitted inline, adjusted to the
+   * rewritten columns.
    */
-  readonly mapPosition?: ((line: number, column: number) => SiteRow | null) | undefined;
+  readonly sourceMaps?: boolean | undefined;
 }
 
 /** The local names the rewritten code uses for the runtime (see abi.ts) and the module's sites. */
@@ -46,123 +52,220 @@ export function languageOf(filename: string): 'js' | 'jsx' | 'ts' | 'tsx' {
   return filename.endsWith('.jsx') ? 'jsx' : 'js';
 }
 
+/** A scheduling point: where its keyword is, and the operand to wrap (none for a bare `yield`). */
+interface Point {
+  readonly keyword: number;
+  readonly kind: 'await' | 'for-await';
+  readonly operand: Span | null;
+  /** Where a bare `yield` gets its operand: right after the keyword. */
+  readonly bareAt?: number;
+}
+
 /**
  * Rewrites every `await x` into `await __rc$.a(x, site)` and every `for await (… of it)` into
- * `for await (… of __rc$.fa(it, site))`, without adding or removing a line break, so line numbers
- * (and so stack traces and source maps produced afterwards) stay as the user wrote them.
+ * `for await (… of __rc$.fa(it, site))`, and the awaits of transpiled async functions (transpiled.ts)
+ * into `yield __rc$.a(x, site)`, without adding or removing a line break: line numbers (and so stack
+ * traces and source maps produced afterwards) stay as the user wrote them. Columns after an insertion
+ * shift; the returned `shifts` (registered by the preamble) map them back (positions.ts).
  * A module with no await is returned untouched.
+ *
+ * The operand is wrapped where the parser says it is, so every form is one case: `await(x)`, `await[x]`,
+ * `await"s"`, `await!x`, `await-1`, `await/re/`, `await{}`, `` await`t` ``, comments or line breaks
+ * before the operand, `await await x`, awaits in arrow bodies, computed keys, class fields' arrows,
+ * top-level await, TypeScript (`as`, `satisfies`, `!`, generics, `<T>x`, decorators) and JSX. A space
+ * is inserted where nothing separates the keyword (`await`, `of`, `yield`) from the operand. `await` as
+ * an identifier (scripts, CommonJS, outside async functions) is not an AwaitExpression and stays.
+ * `await using x = …` is left as it is: its implicit await happens when the scope exits, on a
+ * `Symbol.asyncDispose` method read at declaration, which cannot be wrapped without replacing the
+ * resource the program sees; it is not a scheduling point (awaits inside the dispose method, and in
+ * the initializer, are).
  */
 export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
+  const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
-  if (source.includes(PREAMBLE_MARK)) return { code: source, sites: [] };
+  if (source.includes(PREAMBLE_MARK)) return untouched;
   const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
-  const lines = lineStarts(source);
   const firstError = parsed.errors.find((error) => error.severity === 'Error');
   if (firstError) {
-    const offset = firstError.labels[0]?.start ?? 0;
-    const { line, column } = positionOf(lines, offset);
+    const { line, column } = createLineIndex(source).positionOf(firstError.labels[0]?.start ?? 0);
     throw new InstrumentSyntaxError(options.url, line, column, firstError.message);
   }
+  // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
+  // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
+  // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without building their AST.
+  if (!/\bawait\b|__awaiter|asynctogenerator|asyncgenerator|__async\b/i.test(source)) return untouched;
+  const program = parsed.program;
+  const points = findPoints(source, program as unknown as AnyNode);
+  if (points.length === 0) return untouched;
 
-  const points: { keyword: number; start: number; end: number; forAwait: boolean }[] = [];
-  walk(parsed.program as unknown as AnyNode, (node) => {
-    if (node.type === 'AwaitExpression') {
-      const argument = node.argument as Span;
-      points.push({ keyword: node.start, start: argument.start, end: argument.end, forAwait: false });
-    } else if (node.type === 'ForOfStatement' && node.await === true) {
-      const right = node.right as Span;
-      points.push({ keyword: awaitKeyword(source, node as unknown as { start: number; left: Span }), start: right.start, end: right.end, forAwait: true });
-    }
-  });
-  if (points.length === 0) return { code: source, sites: [] };
-
+  const lines = createLineIndex(source);
+  const sourceMap = options.sourceMaps === false ? undefined : readSourceMap(source, filename);
   points.sort((a, b) => a.keyword - b.keyword);
   const sites = points.map((point): SiteRow => {
-    const { line, column } = positionOf(lines, point.keyword);
-    const text = source.slice(lines[line - 1], lineEnd(source, lines, line)).replace(/\r$/, '');
-    return options.mapPosition?.(line, column) ?? [line, column, text];
+    const { line, column } = lines.positionOf(point.keyword);
+    const row = sourceMap?.originalSite(line, column) ?? [line, column, lines.textOf(line)];
+    return row[2].length <= LONG_LINE ? row : [row[0], row[1], excerpt(row[2], row[1]), ...row.slice(3)] as unknown as SiteRow;
   });
-  const code = new MagicString(source);
-  // Inner awaits start later than the ones enclosing them; editing them first makes the closing text of
-  // `await await x` come out innermost-first where two arguments end at the same offset.
-  const edits = points.map((point, index) => ({ ...point, index })).sort((a, b) => b.start - a.start);
-  for (const edit of edits) {
-    code.appendLeft(edit.start, `${RT}.${edit.forAwait ? ABI.forAwait : ABI.await}(`);
-    code.appendLeft(edit.end, `,${SITES}[${edit.index}])`);
+
+  const edits: Edit[] = [];
+  points.forEach((point, index) => {
+    const call = `${RT}.${point.kind === 'for-await' ? ABI.forAwait : ABI.await}(`;
+    if (point.operand) {
+      // `await(x)`, `await[x]`, `await"s"`, `of(x)`: nothing separates the keyword from its operand, and
+      // the call's name would run into it.
+      const glued = /[\p{ID_Continue}$\u200c\u200d]/u.test(source[point.operand.start - 1] ?? '');
+      edits.push({ offset: point.operand.start, text: `${glued ? ' ' : ''}${call}`, order: 1, depth: point.keyword });
+      edits.push({ offset: point.operand.end, text: `,${SITES}[${index}])`, order: 0, depth: -point.keyword });
+    } else if (point.bareAt !== undefined) {
+      edits.push({ offset: point.bareAt, text: ` ${call}void 0,${SITES}[${index}])`, order: 1, depth: point.keyword });
+    }
+  });
+  const insertions: Insertion[] = edits.map((edit) => {
+    const { line, column } = lines.positionOf(edit.offset);
+    return { line, column, length: edit.text.length };
+  });
+
+  const at = preambleOffset(source, lines, program);
+  // The preamble is written last, but its length depends on the shift rows it carries, which include its
+  // own insertion: its length is found by fixed point (it converges at once unless a digit count changes).
+  const preamblePosition = lines.positionOf(at.offset);
+  let text = '';
+  let shifts: ShiftRow[] = [];
+  for (let length = 0, tries = 0; tries < 5; tries++) {
+    shifts = createShiftRows([...insertions, { ...preamblePosition, length }]);
+    const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
+    text = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},${json(registered)});`;
+    if (text.length === length) break;
+    length = text.length;
   }
-  code.appendLeft(preambleOffset(source, parsed.program), preamble(options.url, sites));
-  return { code: code.toString(), sites };
+  // A map that cannot be read (an index map, a file that does not parse) would be applied by Node to the
+  // shifted columns: without it, frames name the rewritten code, which the shift rows map back exactly.
+  const unusable = !sourceMap && options.sourceMaps !== false ? findMapComment(source) : undefined;
+  const comment = sourceMap
+    ? { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) }
+    : unusable && { ...unusable, text: '// (racecheck: source map not readable, left out)' };
+  edits.push({ offset: at.offset, text, order: 2, depth: 0 });
+  return { code: applyEdits(source, edits, comment), sites, shifts };
 }
 
-interface Span {
-  readonly start: number;
-  readonly end: number;
+/** Minified code has lines of megabytes: a site keeps the part around its column (reports show it trimmed). */
+const LONG_LINE = 240;
+
+function excerpt(text: string, column: number): string {
+  const from = Math.max(0, column - 1 - 60);
+  const to = Math.min(text.length, from + LONG_LINE - 60);
+  return `${from > 0 ? '…' : ''}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
 }
 
-type AnyNode = Span & { readonly type: string; readonly [key: string]: unknown };
+interface Edit {
+  readonly offset: number;
+  readonly text: string;
+  /** At one offset: closing text first (0), then operand openings (1), then the preamble (2). */
+  readonly order: number;
+  /** Within one order: `await await x` closes the inner call first and opens the outer one first. */
+  readonly depth: number;
+}
+
+function applyEdits(source: string, edits: Edit[], replaced: { start: number; end: number; text: string } | undefined): string {
+  edits.sort((a, b) => a.offset - b.offset || a.order - b.order || a.depth - b.depth);
+  const parts: string[] = [];
+  let last = 0;
+  for (const edit of edits) {
+    if (replaced && edit.offset > replaced.start && last <= replaced.start) {
+      parts.push(source.slice(last, replaced.start), replaced.text);
+      last = replaced.end;
+    }
+    parts.push(source.slice(last, edit.offset), edit.text);
+    last = edit.offset;
+  }
+  if (replaced && last <= replaced.start) {
+    parts.push(source.slice(last, replaced.start), replaced.text);
+    last = replaced.end;
+  }
+  parts.push(source.slice(last));
+  return parts.join('');
+}
+
+/** JSON that cannot add a line: U+2028 and U+2029 are line terminators to V8's line count, even in a string. */
+function json(value: unknown): string {
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
 
 /**
- * Visits every node of an ESTree AST. A plain walk over the node's properties, not oxc-parser's Visitor:
- * that one loads its implementation with require(), which Node 22 refuses inside a module-hooks thread.
+ * Finds every await, every `for await` and every transpiled await. A plain walk over the node's
+ * properties, not oxc-parser's Visitor: that one loads its implementation with require(), which Node 22
+ * refuses inside a module-hooks thread.
  */
-function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
-  visit(node);
-  for (const key in node) {
-    if (key === 'parent') continue;
-    const value = node[key];
-    if (value === null || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object' && typeof (item as AnyNode).type === 'string') walk(item as AnyNode, visit);
-    } else if (typeof (value as AnyNode).type === 'string') {
-      walk(value as AnyNode, visit);
+function findPoints(source: string, program: AnyNode): Point[] {
+  const points: Point[] = [];
+  const lowered = new Map<AnyNode, LoweredBody>();
+  const innerYields = new Set<AnyNode>();
+  const visit = (node: AnyNode, body: LoweredBody | undefined): void => {
+    switch (node.type) {
+      case 'AwaitExpression':
+        points.push({ keyword: node.start, kind: 'await', operand: node.argument as Span });
+        break;
+      case 'ForOfStatement':
+        if (node.await === true) points.push({ keyword: forAwaitKeyword(source, node), kind: 'for-await', operand: node.right as Span });
+        break;
+      case 'CallExpression':
+        markLoweredBodies(node, lowered);
+        break;
+      case 'YieldExpression':
+        if (body === 'generator' && node.delegate !== true) {
+          const operand = node.argument as Span | null;
+          points.push({ keyword: node.start, kind: 'await', operand, bareAt: node.start + 'yield'.length });
+        } else if (body === 'async-generator' && node.delegate !== true) {
+          if ((node.argument as AnyNode | null)?.type === 'YieldExpression') innerYields.add(node.argument as AnyNode);
+          const operand = asyncGeneratorAwait(node, innerYields);
+          if (operand) points.push({ keyword: node.start, kind: 'await', operand });
+        }
+        break;
+      case 'ReturnStatement':
+        if (body === 'state-machine') {
+          const operand = stateMachineYield(node);
+          if (operand) points.push({ keyword: (node.argument as Span).start, kind: 'await', operand });
+        }
+        break;
     }
-  }
+    // A function starts a new body: yields belong to the nearest function only.
+    const inner = FUNCTION_TYPES.has(node.type) ? lowered.get(node) : body;
+    for (const key in node) {
+      if (key === 'parent') continue;
+      const value = node[key];
+      if (value === null || typeof value !== 'object') continue;
+      if (Array.isArray(value)) {
+        for (const item of value) if (item !== null && typeof item === 'object' && typeof (item as AnyNode).type === 'string') visit(item as AnyNode, inner);
+      } else if (typeof (value as AnyNode).type === 'string') {
+        visit(value as AnyNode, inner);
+      }
+    }
+  };
+  visit(program, undefined);
+  return points;
 }
 
-function preamble(url: string, sites: readonly SiteRow[]): string {
-  // `var`, not `const`: a function of this module called through an import cycle before the module body ran
-  // sees `undefined` sites instead of a temporal-dead-zone error.
-  return `${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${JSON.stringify(url)},${JSON.stringify(sites)});`;
+/** `for await (`: the node starts at `for`; the site is the `await` after it, past any space and comments. */
+function forAwaitKeyword(source: string, node: AnyNode): number {
+  const gap = /(?:\s|\/\/[^\n\r\u2028\u2029]*|\/\*[\s\S]*?\*\/)*/y;
+  gap.lastIndex = node.start + 'for'.length;
+  gap.exec(source);
+  return gap.lastIndex;
 }
 
-/** Where the preamble goes: after a hashbang line and after a directive prologue ("use strict" must stay first). */
-function preambleOffset(source: string, program: Program): number {
+/**
+ * Where the preamble goes: at the start of the line after a hashbang, and after a directive prologue
+ * ("use strict" must stay first), with a `;` when the last directive has none (ASI would not insert one
+ * before `var` on the same line).
+ */
+function preambleOffset(source: string, lines: LineIndex, program: Program): { offset: number; separator: string } {
   let offset = 0;
-  if (program.hashbang) {
-    const newline = source.indexOf('\n', program.hashbang.end);
-    offset = newline === -1 ? source.length : newline + 1;
-  }
+  let separator = '';
+  if (program.hashbang) offset = lines.starts[1] ?? source.length;
   for (const statement of program.body) {
-    if (statement.type === 'ExpressionStatement' && typeof statement.directive === 'string') {
-      offset = Math.max(offset, statement.end);
-    } else break;
+    if (statement.type !== 'ExpressionStatement' || typeof statement.directive !== 'string') break;
+    offset = statement.end;
+    separator = source[statement.end - 1] === ';' ? '' : ';';
   }
-  return offset;
-}
-
-function awaitKeyword(source: string, node: { start: number; left: { start: number } }): number {
-  const found = source.slice(node.start, node.left.start).indexOf('await');
-  return found === -1 ? node.start : node.start + found;
-}
-
-function lineStarts(source: string): number[] {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function lineEnd(source: string, starts: readonly number[], line: number): number {
-  const next = starts[line];
-  return next === undefined ? source.length : next - 1;
-}
-
-function positionOf(starts: readonly number[], offset: number): { line: number; column: number } {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if ((starts[mid] ?? 0) <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+  return { offset, separator };
 }

@@ -1,5 +1,6 @@
 import { displayPath } from '../paths.js';
-import { RUNTIME_GLOBAL, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
+import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
+import { registerColumnShifts } from '../instrument/positions.js';
 import type { Site } from '../site.js';
 import { context } from './context.js';
 import { trackThreadPool } from './thread-pool.js';
@@ -13,10 +14,12 @@ export function onSitesRegistered(listener: (added: readonly Site[]) => void): v
   siteListeners.push(listener);
 }
 
-function registerSites(url: string, rows: readonly SiteRow[]): Site[] {
+function registerSites(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts): Site[] {
+  registerColumnShifts(url, shifts);
   const file = displayPath(url);
-  const added = rows.map(([line, column, text]) => {
-    const site: Site = { id: sites.length, url, file, line, column, text };
+  // A row with a source URL was mapped through the module's source map into the file it was written in.
+  const added = rows.map(([line, column, text, sourceUrl]) => {
+    const site: Site = { id: sites.length, url, file: sourceUrl === undefined ? file : displayPath(sourceUrl), line, column, text };
     sites.push(site);
     return site;
   });

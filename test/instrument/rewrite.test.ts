@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseSync } from 'oxc-parser';
 import { describe, expect, it } from 'vitest';
+import { countLines } from '../../src/instrument/lines.js';
 import { InstrumentSyntaxError, rewriteAwaits } from '../../src/instrument/rewrite.js';
 
 const rewrite = (source: string, filename = 'mod.ts', sourceType: 'module' | 'commonjs' = 'module') =>
@@ -23,7 +24,7 @@ describe('rewriteAwaits', () => {
 
   it('leaves a module without awaits untouched', () => {
     const source = 'export const x = 1;\nexport function f() { return x; }\n';
-    expect(rewrite(source)).toEqual({ code: source, sites: [] });
+    expect(rewrite(source)).toEqual({ code: source, sites: [], shifts: [] });
   });
 
   it('closes nested awaits innermost first', () => {
@@ -75,6 +76,128 @@ describe('rewriteAwaits', () => {
 describe('rewriteAwaits on code it already rewrote', () => {
   it('leaves it as it is, so a module passing two hooks is rewritten once', () => {
     const once = rewrite('async function f() { await g(); }').code;
-    expect(rewrite(once)).toEqual({ code: once, sites: [] });
+    expect(rewrite(once)).toEqual({ code: once, sites: [], shifts: [] });
+  });
+});
+
+describe('await where it is an identifier', () => {
+  it('leaves `await` alone in scripts and CommonJS, where it is a name outside async functions', () => {
+    const source = 'function await(x) { return x; }\nvar v = await(1) + await [0];\nmodule.exports = { v, w: await\n(2) };\n';
+    expect(rewrite(source, 'names.cjs', 'commonjs')).toEqual({ code: source, sites: [], shifts: [] });
+  });
+
+  it('rewrites an async function of a CommonJS module and leaves the identifier next to it', () => {
+    const source = 'var await = (x) => x;\nvar y = await\n(1);\nasync function f() { return await\n(y); }\n';
+    const { code, sites } = rewrite(source, 'mixed.cjs', 'commonjs');
+    expect(sites.map(([line, column]) => [line, column])).toEqual([[4, 29]]);
+    expect(code.split('\n')[2]).toBe('(1);');
+    expect(code.split('\n')[4]).toBe('__rc$.a((y),__rcS$[0]); }');
+    expect(parseSync('out.cjs', code, { sourceType: 'commonjs' }).errors).toEqual([]);
+  });
+});
+
+describe('TypeScript and JSX around an await', () => {
+  const forms = [
+    ['generic call', 'return await f<number>(1);'],
+    ['as', 'return (await f(1)) as number;'],
+    ['as on the operand', 'return await (f(1) as Promise<number>);'],
+    ['satisfies', 'return (await f(1)) satisfies number;'],
+    ['non-null', 'return (await g()!)!;'],
+    ['non-null operand', 'return await g()!;'],
+    ['angle-bracket assertion', 'return await <Promise<number>>f(1);'],
+    ['decorator expression', 'const d = (v: number) => (c: unknown, _: unknown) => c; @d(await f(1)) class C {} return 1;'],
+    ['generic arrow', 'const h = async <T,>(x: T) => await x; return h(1);'],
+    ['optional chain with non-null', 'const o: { f?: typeof f } = { f }; return await o.f!(1);'],
+  ] as const;
+  it.each(forms)('%s', (_name, body) => {
+    const source = `declare function f<T>(x: T): Promise<T>;\ndeclare function g(): Promise<number> | undefined;\nexport async function run() {\n  ${body}\n}\n`;
+    const { code, sites } = rewrite(source, 'typed.ts');
+    expect(parseSync('out.ts', code, { lang: 'ts', sourceType: 'module' }).errors).toEqual([]);
+    expect(lines(code)).toBe(lines(source));
+    expect(sites.length).toBeGreaterThan(0);
+    for (const [line, column, text] of sites) {
+      expect(line).toBe(4);
+      expect(text.slice(column - 1)).toMatch(/^await\b/);
+    }
+  });
+
+  it('JSX: an await inside an expression container, and a JSX element as the operand', () => {
+    const source = 'export async function view(load) {\n  return <ul>{(await load()).map((x) => <li>{x}</li>)}{await <b/>}</ul>;\n}\n';
+    const { code, sites } = rewrite(source, 'view.jsx');
+    expect(parseSync('out.jsx', code, { lang: 'jsx', sourceType: 'module' }).errors).toEqual([]);
+    const second = source.split('\n')[1]!;
+    expect(sites.map(([line, column]) => [line, column])).toEqual([
+      [2, second.indexOf('await') + 1],
+      [2, second.lastIndexOf('await') + 1],
+    ]);
+    const tsx = rewrite(source.replace('load)', 'load: () => Promise<number[]>)'), 'view.tsx');
+    expect(parseSync('out.tsx', tsx.code, { lang: 'tsx', sourceType: 'module' }).errors).toEqual([]);
+    expect(tsx.sites).toHaveLength(2);
+  });
+
+  it('`await using` is left as it is: its dispose is not a scheduling point, awaits in its initializer are', () => {
+    const source = 'export async function f(open) {\n  await using handle = await open();\n  for await (using x of open()) x;\n}\n';
+    const { code, sites } = rewrite(source, 'using.js');
+    expect(code.split('\n')[1]).toBe('  await using handle = await __rc$.a(open(),__rcS$[0]);');
+    expect(sites.map(([line, column]) => [line, column])).toEqual([
+      [2, 24],
+      [3, 7],
+    ]);
+    expect(parseSync('out.js', code, { sourceType: 'module' }).errors).toEqual([]);
+  });
+});
+
+describe('lines and columns as V8 counts them', () => {
+  it('CRLF: lines kept, site text without the CR', () => {
+    const source = 'async function f() {\r\n  await g();\r\n  return await h();\r\n}\r\n';
+    const { code, sites } = rewrite(source, 'crlf.js');
+    expect(sites).toEqual([
+      [2, 3, '  await g();'],
+      [3, 10, '  return await h();'],
+    ]);
+    expect(code.split('\r\n')).toHaveLength(source.split('\r\n').length);
+  });
+
+  it('a lone CR and U+2028 end lines, in the source and in the preamble', () => {
+    const source = 'const s = "a\u2028b";\rasync function f() {\r  await g(s);\r}\r';
+    const { code, sites } = rewrite(source, 'cr.js');
+    expect(sites).toEqual([[4, 3, '  await g(s);']]);
+    expect(countLines(code)).toBe(countLines(source));
+    expect(code.split('\u2028')).toHaveLength(2);
+  });
+
+  it('columns are UTF-16 code units, as in stack traces', () => {
+    const source = 'const e = "😀é"; async function f() { await e; }';
+    const { sites } = rewrite(source, 'u.js');
+    // 😀 is two UTF-16 code units: the column counts both, as V8's columns do.
+    expect(sites[0]!.slice(0, 2)).toEqual([1, source.indexOf('await') + 1]);
+    expect(source.indexOf('await')).toBe([...source].indexOf('a', 20) + 1);
+  });
+
+  it('keeps an excerpt of a minified line around the site, with the exact column', () => {
+    const source = `async function f(){${'x=1;'.repeat(300)}await g();${'y=2;'.repeat(300)}}`;
+    const [[line, column, text]] = rewrite(source, 'min.js').sites as [[number, number, string]];
+    expect([line, column]).toEqual([1, source.indexOf('await') + 1]);
+    expect(text.length).toBeLessThan(260);
+    expect(text).toMatch(/^….*x=1;await g\(\);y=2;.*…$/);
+  });
+
+  it('leaves JSX text that says await alone', () => {
+    expect(rewrite('export const p = <p>await me</p>;\n', 'text.jsx').sites).toEqual([]);
+  });
+
+  it('puts the preamble after a directive that has no semicolon', () => {
+    const source = "'use strict'\nasync function f() { await g(); }\n";
+    const { code } = rewrite(source, 'strict.cjs', 'commonjs');
+    expect(code.startsWith("'use strict';var __rc$")).toBe(true);
+    expect(parseSync('out.cjs', code, { sourceType: 'commonjs' }).errors).toEqual([]);
+  });
+
+  it('keeps a hashbang followed by a CR-only line end', () => {
+    const source = '#!/usr/bin/env node\rawait 1;\r';
+    const { code } = rewrite(source, 'bin.mjs');
+    expect(code.split('\r')[0]).toBe('#!/usr/bin/env node');
+    expect(code.split('\r')[1]).toMatch(/^var __rc\$=/);
+    expect(parseSync('out.mjs', code, { sourceType: 'module' }).errors).toEqual([]);
   });
 });
