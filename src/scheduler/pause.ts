@@ -28,12 +28,19 @@ export class Pause implements Candidate {
   reject: ((reason: unknown) => void) | undefined = undefined;
   /** Waiting on a value that is not one of racecheck's own primitives (it may depend on I/O). */
   external = false;
+  /**
+   * Made ready within the very step that paused it (it awaited a value settled by microtasks alone): Node
+   * resumes such continuations of one task first come first served, so only its oldest is offered.
+   */
+  immediate = false;
   readonly taskIndex: number;
 
   constructor(
     readonly kind: 'start' | 'await',
     readonly task: TaskRecord,
     readonly site: Site | null,
+    /** The number of steps taken when it paused. */
+    readonly step: number,
   ) {
     this.taskIndex = task.index;
   }

@@ -63,6 +63,15 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   /** Pauses waiting on a pending value, in the order they started waiting (for deadlock and timeout reports). */
   private readonly waiting = new Set<Pause>();
   private readonly candidates: Candidate[] = [];
+  /** The array the current decision's candidates are in: `ready` itself, or `candidates`. */
+  private offered: readonly Candidate[] = [];
+  /** True from a step's start until its microtasks drained: pauses readied meanwhile are immediate. */
+  private stepping = false;
+  /** Immediate ready pauses per task, how many of them are not their task's oldest, and a stamp per task for collecting. */
+  private readonly immediates: number[] = [];
+  private queuedImmediates = 0;
+  private readonly laneStamps: number[] = [];
+  private stamp = 0;
   private readonly results: TaskResults = {};
   private unsettled: number;
   private state: unknown = undefined;
@@ -167,7 +176,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   /** Called by every instrumented await while tasks run: the task pauses until the strategy picks it. */
   pause(value: unknown, site: Site | undefined): Promise<unknown> {
-    const pause = new Pause('await', this.current ?? this.externalTask(), site ?? null);
+    const pause = new Pause('await', this.current ?? this.externalTask(), site ?? null, this.trace.length);
     this.progress++;
     const gate = createGate(pause);
     if (isThenable(value)) {
@@ -221,6 +230,26 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     pause.state = READY;
     this.ready.push(pause);
     this.progress++;
+    if (this.stepping && pause.step === this.trace.length) {
+      pause.immediate = true;
+      const lane = pause.taskIndex;
+      const count = this.immediates[lane] ?? 0;
+      if (count > 0) this.queuedImmediates++;
+      this.immediates[lane] = count + 1;
+    }
+  }
+
+  /** Takes a pause out of the ready list, keeping the order (splice would allocate an array every step). */
+  private unready(pause: Pause, index: number): void {
+    const ready = this.ready;
+    const at = ready[index] === pause ? index : ready.indexOf(pause);
+    for (let i = at; i < ready.length - 1; i++) ready[i] = ready[i + 1]!;
+    ready.pop();
+    if (pause.immediate) {
+      const count = this.immediates[pause.taskIndex]!;
+      if (count > 1) this.queuedImmediates--;
+      this.immediates[pause.taskIndex] = count - 1;
+    }
   }
 
   private externalTask(): TaskRecord {
@@ -229,7 +258,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   private startTasks(): void {
-    for (const task of this.tasks) this.makeReady(new Pause('start', task, null));
+    for (const task of this.tasks) this.makeReady(new Pause('start', task, null, 0));
   }
 
   /** Runs setup, check or teardown (see phases.ts); none of them is a task. */
@@ -288,7 +317,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           this.fail('timeout', busyTimeoutMessage(timeoutMs, this.trace.length));
           continue;
         }
-        const candidates = count === this.ready.length ? this.ready : this.candidates;
+        const candidates = this.offered;
         const index = strategy.choose(candidates, this.trace.length);
         const chosen = candidates[index];
         if (!Number.isInteger(index) || chosen === undefined) {
@@ -354,6 +383,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    */
   private afterStep(): void {
     this.current = null;
+    this.stepping = false;
     const now = real.performanceNow();
     const blockedMs = now - this.stepStartedAt;
     if (blockedMs > this.settings.maxBlockingMs && !this.violation && !this.blockedLoop) {
@@ -401,25 +431,43 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }, this.failSchedule);
   };
 
+  /**
+   * The candidates of this decision: the ready pauses, but of a task's immediate ones only the oldest (see
+   * Pause.immediate), then the due timers Node could fire next. Sets `offered` to the array they are in.
+   */
   private collectCandidates(): number {
-    if (this.clock.pending === 0 || !this.clock.hasDue()) return this.ready.length;
+    const due = this.clock.pending > 0 && this.clock.hasDue();
+    if (!due && this.queuedImmediates === 0) {
+      this.offered = this.ready;
+      return this.ready.length;
+    }
     const candidates = this.candidates;
     candidates.length = 0;
-    for (const pause of this.ready) candidates.push(pause);
-    this.clock.collectDue(candidates);
+    if (this.queuedImmediates === 0) {
+      for (const pause of this.ready) candidates.push(pause);
+    } else {
+      const stamp = ++this.stamp;
+      for (const pause of this.ready) {
+        if (pause.immediate) {
+          if (this.laneStamps[pause.taskIndex] === stamp) continue;
+          this.laneStamps[pause.taskIndex] = stamp;
+        }
+        candidates.push(pause);
+      }
+    }
+    if (due) this.clock.collectDue(candidates);
+    this.offered = candidates;
     return candidates.length;
   }
 
   private fire(chosen: Candidate, index: number): void {
+    this.stepping = true;
     if (chosen instanceof VirtualTimer) {
       this.fireTimer(chosen);
       return;
     }
     const pause = chosen as Pause;
-    // Remove in place, keeping the order (splice would allocate an array of the removed item every step).
-    const ready = this.ready;
-    for (let i = index; i < ready.length - 1; i++) ready[i] = ready[i + 1]!;
-    ready.pop();
+    this.unready(pause, index);
     this.current = pause.task;
     if (pause.kind === 'start') {
       pause.state = DONE;
