@@ -29,8 +29,9 @@ export class Pause implements Candidate {
   /** Waiting on a value that is not one of racecheck's own primitives (it may depend on I/O). */
   external = false;
   /**
-   * Made ready within the very step that paused it (it awaited a value settled by microtasks alone): Node
-   * resumes such continuations of one task first come first served, so only its oldest is offered.
+   * It awaited a value that is not a promise, during a step: Node resumes such continuations of one task
+   * first come first served, so only its oldest is offered. (An awaited promise may stand for a latency,
+   * however soon it settled here: those stay free scheduling points.)
    */
   immediate = false;
   readonly taskIndex: number;

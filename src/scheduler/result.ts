@@ -46,6 +46,11 @@ export interface SearchSummary {
   readonly complete: boolean;
   /** The preemption bound the search was complete within, when there was one. */
   readonly maxPreemptions?: number;
+  /**
+   * Real I/O was in flight during the runs: racecheck let it land before each decision, so interleavings
+   * inside the I/O operations themselves were not explored, and the search is never called complete.
+   */
+  readonly realIo?: true;
   /** Runs of the same choices offered different candidates (real I/O timing): the search went on, but cannot be complete. */
   readonly nondeterministic?: true;
   /**

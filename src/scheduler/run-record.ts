@@ -56,6 +56,11 @@ export interface RunRecord {
   readonly trace: readonly TraceEntry[];
   /** How many times the schedule switched away from a task that could have gone on. */
   readonly preemptions: number;
+  /**
+   * Whether real I/O was in flight at a decision: racecheck let it land first, so interleavings inside
+   * the I/O itself (a read overlapping a write's chunks) were not among the schedules this run stands for.
+   */
+  readonly realIo: boolean;
 }
 
 export type RunOutcome =
@@ -110,7 +115,7 @@ export class TraceRecorder {
   }
 
   /** What the run did. The trace is built from the columns only when asked for: most runs pass unread. */
-  toRecord(taskName: (taskIndex: number) => string): RunRecord {
+  toRecord(taskName: (taskIndex: number) => string, realIo: boolean): RunRecord {
     let trace: TraceEntry[] | undefined;
     // Captures the columns and the naming function, not the run: a record may outlive it by many runs.
     const { steps, where } = this;
@@ -129,6 +134,7 @@ export class TraceRecorder {
       choices: this.choices,
       counts: this.counts,
       preemptions: this.preemptions,
+      realIo,
       get trace() {
         return (trace ??= build());
       },

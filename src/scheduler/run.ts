@@ -94,6 +94,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private externalWaits = 0;
   /** Whether anything in the run may have started real I/O (a wait on a value racecheck does not settle). */
   private touchedIo = false;
+  /** Whether real I/O was in flight at a decision (see RunRecord.realIo). */
+  private sawIo = false;
 
   constructor(private readonly settings: RunSettings) {
     this.scenario = settings.scenario;
@@ -152,7 +154,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       context.run = null;
     }
     const tasks = this.tasks;
-    const record = this.trace.toRecord((index) => tasks[index]?.name ?? EXTERNAL_TASK);
+    const record = this.trace.toRecord((index) => tasks[index]?.name ?? EXTERNAL_TASK, this.sawIo);
     // A violation found before teardown failed is still the finding; the teardown error only explains less.
     if (failure && !(failure.phase === 'teardown' && this.violation)) return { status: 'error', record, error: failure };
     const violation = this.violation;
@@ -192,6 +194,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       );
     } else {
       pause.value = value;
+      // A value that is not a promise cannot stand for a latency: Node resumes these continuations of one
+      // task first come first served (p-map counts on it), so racecheck offers only the oldest of them.
+      pause.immediate = this.stepping;
       this.makeReady(pause);
     }
     return gate;
@@ -230,8 +235,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     pause.state = READY;
     this.ready.push(pause);
     this.progress++;
-    if (this.stepping && pause.step === this.trace.length) {
-      pause.immediate = true;
+    if (pause.immediate) {
       const lane = pause.taskIndex;
       const count = this.immediates[lane] ?? 0;
       if (count > 0) this.queuedImmediates++;
@@ -300,6 +304,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
           if (this.watch!.busy()) {
+            this.sawIo = true;
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
           }
@@ -394,7 +399,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.blockedLoop = { kind: 'blocked-loop', message, step: this.trace.length };
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    if (!this.violation && this.externalWaits > 0 && (this.watch!.busy())) {
+    if (!this.violation && this.externalWaits > 0 && this.watch!.busy()) {
+      this.sawIo = true;
       this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
     }

@@ -64,6 +64,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const tally = new Tally();
   let first: Finding | undefined;
   let divergedAt: SearchSummary['divergedAt'];
+  let realIo = false;
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
@@ -77,6 +78,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       schedules: tally.schedules.size,
       complete: false,
       ...(bound === undefined ? {} : { maxPreemptions: bound }),
+      ...(realIo ? { realIo: true as const } : {}),
       ...(divergedAt === undefined ? {} : options.replay ? { divergedAt } : { nondeterministic: true as const, divergedAt }),
     },
   });
@@ -126,6 +128,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
       }
       const newHash = tally.add(outcome.record, outcome.status === 'fail');
+      realIo ||= outcome.record.realIo;
       options.onRun?.(tally.runs);
       if (outcome.status === 'error') return errorResult(base(), outcome.error.message);
       try {
@@ -159,7 +162,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   }
   if (!first) {
     const result = base();
-    return { ...result, search: { ...result.search, complete: strategy.covered?.() ?? false }, status: 'pass', violation: null };
+    return { ...result, search: { ...result.search, complete: !realIo && (strategy.covered?.() ?? false) }, status: 'pass', violation: null };
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
   const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
