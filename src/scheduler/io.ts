@@ -67,9 +67,9 @@ export function createIoWatch(): IoWatch {
       let handleTurns = 0;
       let quietSince = real.performanceNow();
       let seen = -1;
-      let now: IoState = 'idle';
+      let now: IoState = state();
       for (let turn = 0, time = quietSince; time < deadline; turn++, time = real.performanceNow()) {
-        now = state();
+        if (turn > 0) now = state();
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
         if (now === 'handles') {
           // Handles opening or closing is activity: the quiet period starts again.

@@ -408,7 +408,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.afterIo();
   }
 
-  private readonly afterIoWait = (): void => {
+  /** A wait for the step's I/O ended; one that ran into the run's deadline with I/O still in flight is a hang. */
+  private readonly afterIoWait = (outcome: SettleOutcome): void => {
+    if ((outcome === 'requests' || outcome === 'handles') && real.performanceNow() >= this.startedAt + this.settings.timeoutMs) {
+      this.fail('timeout', idleTimeoutMessage(this.settings.timeoutMs, outcome, this.blockedTasks()));
+    }
     real.nextTick(this.afterIo);
   };
 
