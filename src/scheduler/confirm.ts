@@ -27,7 +27,8 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
   const schedule = { choices: input.record.choices, counts: input.record.counts };
   for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
     input.onRunStart?.();
-    const strategy = createReplayStrategy(schedule);
+    // Past the recorded choices (a run that timed out while still taking steps) it goes on by the default.
+    const strategy = createReplayStrategy(schedule, { strict: false });
     strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
     const outcome = await new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits }).execute();
     if (outcome.status === 'error') return null;

@@ -35,6 +35,10 @@ export class Pause implements Candidate {
    */
   immediate = false;
   readonly taskIndex: number;
+  /** Its place in the run's ready list while it is ready (the list is unordered: removal swaps in the last). */
+  slot = -1;
+  /** When it became ready, counted over the run: ages compare by this. */
+  seq = 0;
 
   constructor(
     readonly kind: 'start' | 'await',

@@ -20,8 +20,8 @@ export function continuing(candidates: readonly Candidate[], previousTask: numbe
 
 /**
  * When the task that ran last cannot go on, which candidate the default schedule takes instead:
- * `first`, the one that has been ready longest (candidates come in the order they became ready);
- * `lowest`, the lowest-numbered task's; `round-robin`, the next task after the previous one in index order.
+ * `first`, the first candidate; `lowest`, the lowest-numbered task's; `round-robin`, the next task after
+ * the previous one in index order.
  */
 export type Fallback = 'first' | 'lowest' | 'round-robin';
 

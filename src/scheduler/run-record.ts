@@ -4,7 +4,6 @@
  */
 import type { Site } from '../site.js';
 import { VirtualTimer } from './clock.js';
-import { isPreemption } from './policy.js';
 import type { Candidate, StepKind } from './types.js';
 import type { ViolationKind } from './violation-kinds.js';
 
@@ -78,7 +77,10 @@ export type RunOutcome =
 
 export const STEP_KINDS: readonly StepKind[] = ['start', 'await', 'timer'];
 
-/** Records the schedule and the trace of one run, column-wise. */
+/**
+ * Records the schedule and the trace of one run, column-wise. Its preemptions follow policy.ts's rule
+ * (`isPreemption`), answered by the run without scanning the candidates.
+ */
 export class TraceRecorder {
   readonly choices: number[] = [];
   readonly counts: number[] = [];
@@ -93,12 +95,16 @@ export class TraceRecorder {
     return this.steps.length;
   }
 
-  /** Records a decision: candidate `index` of `candidates` was chosen. Returns the step's kind. */
-  add(index: number, chosen: Candidate & { readonly site?: Site | null }, candidates: readonly Candidate[]): StepKind {
+  /**
+   * Records a decision: candidate `index` of `count` was chosen; `canContinue(task)` tells whether a task
+   * had a candidate of its own among them (the run answers in O(1)). Returns the step's kind.
+   */
+  add(index: number, count: number, chosen: Candidate & { readonly site?: Site | null }, canContinue: (task: number) => boolean): StepKind {
     this.choices.push(index);
-    this.counts.push(candidates.length);
+    this.counts.push(count);
     const taskIndex = chosen.taskIndex;
-    if (isPreemption(candidates, taskIndex, this.previousTask)) this.preemptions++;
+    const previous = this.previousTask;
+    if (previous !== -1 && taskIndex !== previous && canContinue(previous)) this.preemptions++;
     this.previousTask = taskIndex;
     const kind = chosen.kind === 'start' ? 0 : chosen.kind === 'await' ? 1 : 2;
     this.steps.push((taskIndex << 2) | kind);

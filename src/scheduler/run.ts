@@ -71,7 +71,12 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private readonly immediates: number[] = [];
   private queuedImmediates = 0;
   private readonly laneStamps: number[] = [];
+  private readonly oldestImmediate: Pause[] = [];
   private stamp = 0;
+  /** Counts pauses as they become ready (Pause.seq). */
+  private readySeq = 0;
+  /** Ready pauses per task: whether the task that ran last could have gone on, in O(1). */
+  private readonly readyCount: number[] = [];
   private readonly results: TaskResults = {};
   private unsettled: number;
   private state: unknown = undefined;
@@ -233,7 +238,10 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   private makeReady(pause: Pause): void {
     pause.state = READY;
+    pause.slot = this.ready.length;
+    pause.seq = ++this.readySeq;
     this.ready.push(pause);
+    this.readyCount[pause.taskIndex] = (this.readyCount[pause.taskIndex] ?? 0) + 1;
     this.progress++;
     if (pause.immediate) {
       const lane = pause.taskIndex;
@@ -243,12 +251,19 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
   }
 
-  /** Takes a pause out of the ready list, keeping the order (splice would allocate an array every step). */
-  private unready(pause: Pause, index: number): void {
+  /**
+   * Takes a pause out of the ready list in O(1): the last one takes its place. The list's order is
+   * deterministic, not the order pauses became ready (their `seq` keeps that).
+   */
+  private unready(pause: Pause): void {
     const ready = this.ready;
-    const at = ready[index] === pause ? index : ready.indexOf(pause);
-    for (let i = at; i < ready.length - 1; i++) ready[i] = ready[i + 1]!;
-    ready.pop();
+    const last = ready.pop()!;
+    if (last !== pause) {
+      ready[pause.slot] = last;
+      last.slot = pause.slot;
+    }
+    pause.slot = -1;
+    this.readyCount[pause.taskIndex]!--;
     if (pause.immediate) {
       const count = this.immediates[pause.taskIndex]!;
       if (count > 1) this.queuedImmediates--;
@@ -328,11 +343,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (!Number.isInteger(index) || chosen === undefined) {
           throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);
         }
-        const kind = this.trace.add(index, chosen as Pause | VirtualTimer, candidates);
+        const kind = this.trace.add(index, count, chosen as Pause | VirtualTimer, this.canContinue);
         this.settings.onStep?.(this.trace.length, chosen.taskIndex, kind, chosen instanceof VirtualTimer ? null : (chosen as Pause).site, index, count);
         this.seenTicks = context.userTicks;
         this.stepStartedAt = now;
-        this.fire(chosen, index);
+        this.fire(chosen);
         RESOLVED.then(this.armDrain);
         return;
       }
@@ -342,6 +357,15 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   };
 
   /** Nothing can run and no I/O is pending: move the clock to the next timer, or it is a deadlock. */
+  /** Whether `task` had a candidate of its own at this decision: a ready pause, or a due timer it armed. */
+  private readonly canContinue = (task: number): boolean => {
+    if ((this.readyCount[task] ?? 0) > 0) return true;
+    const offered = this.offered;
+    if (offered === this.ready) return false;
+    for (let i = offered.length - 1; i >= 0 && offered[i] instanceof VirtualTimer; i--) if (offered[i]!.taskIndex === task) return true;
+    return false;
+  };
+
   private afterIdleSync(): boolean {
     if (this.clock.hasReferenced()) {
       this.clock.advance();
@@ -456,28 +480,32 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (this.queuedImmediates === 0) {
       for (const pause of this.ready) candidates.push(pause);
     } else {
+      // Each task's oldest immediate pause: found in one pass, offered in a second, in list order.
       const stamp = ++this.stamp;
+      const oldest = this.oldestImmediate;
       for (const pause of this.ready) {
-        if (pause.immediate) {
-          if (this.laneStamps[pause.taskIndex] === stamp) continue;
-          this.laneStamps[pause.taskIndex] = stamp;
+        if (!pause.immediate) continue;
+        const task = pause.taskIndex;
+        if (this.laneStamps[task] !== stamp || pause.seq < oldest[task]!.seq) {
+          this.laneStamps[task] = stamp;
+          oldest[task] = pause;
         }
-        candidates.push(pause);
       }
+      for (const pause of this.ready) if (!pause.immediate || oldest[pause.taskIndex] === pause) candidates.push(pause);
     }
     if (due) this.clock.collectDue(candidates);
     this.offered = candidates;
     return candidates.length;
   }
 
-  private fire(chosen: Candidate, index: number): void {
+  private fire(chosen: Candidate): void {
     this.stepping = true;
     if (chosen instanceof VirtualTimer) {
       this.fireTimer(chosen);
       return;
     }
     const pause = chosen as Pause;
-    this.unready(pause, index);
+    this.unready(pause);
     this.current = pause.task;
     if (pause.kind === 'start') {
       pause.state = DONE;

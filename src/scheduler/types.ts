@@ -15,8 +15,9 @@ export interface RunInfo {
 }
 
 /**
- * Picks which candidate runs next. Candidates come in a deterministic order: ready continuations in the
- * order they became ready, then due timers by due time and creation. The array is reused between calls.
+ * Picks which candidate runs next. Candidates come in a deterministic order: the ready continuations (in
+ * an order of racecheck's own, the same for the same schedule, not the order they became ready), then the
+ * due timers Node could fire next, by due time and creation. The array is reused between calls.
  */
 export interface Strategy {
   readonly name: string;
