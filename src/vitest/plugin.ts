@@ -49,7 +49,8 @@ export function racecheck(options: RacecheckPluginOptions = {}): Plugin {
       // a workspace) and so lies outside node_modules: one copy of it, beside the test's own vitest.
       if (deps.inline !== true) deps.external = [...(deps.external ?? []), ...[path.join(SELF_ROOT, 'dist'), ...syncPackage()].map(directoryPattern)];
       const settings: WorkerSettings = { root: path.resolve(config.root ?? process.cwd()), include, exclude };
-      test.provide = { ...test.provide, [PROVIDE_KEY]: settings };
+      // Through vitest's provide/inject, the setup file gets them in every worker.
+      test.provide = { ...test.provide, [PROVIDE_KEY]: settings } as typeof test.provide;
     },
     configResolved(resolved) {
       const matches = createInstrumentMatcher({ cwd: resolved.root, selfRoot: SELF_ROOT, include, exclude });

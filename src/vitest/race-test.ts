@@ -76,7 +76,11 @@ export function raceTest<S>(name: string, scenario: Scenario<S>, options: RaceTe
  * CLI prints, if some schedule violates it. Resolves with the result when every schedule tried passed.
  */
 export function expectNoRace<S>(scenario: Scenario<S>, options: RaceOptions = {}): Promise<ScenarioResult> {
-  return check(scenario, options, callSite(expectNoRace));
+  const where = callSite(expectNoRace);
+  // The test's own `await expectNoRace(...)` is an instrumented await too: were the run going by then, it
+  // would be one of the run's scheduling points and wait for a scheduler that is waiting for it. So the
+  // search starts on the next turn of the event loop, once the caller is suspended natively.
+  return new Promise((resolve) => setImmediate(resolve)).then(() => check(scenario, options, where));
 }
 
 function connected(): VitestApi {
@@ -107,7 +111,19 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
         maxPreemptions: options.maxPreemptions,
         shrink: options.shrink,
       };
-  const result = await runScenario({ ...scenario, name: scenario.name ?? name }, run);
+  // vitest goes on to the next test when this one times out, but the search must not go on beside it
+  // (time and timers are virtual during a run): it stops at its next run or step, and vitest waits for it
+  // in this hook.
+  let ended = false;
+  const stopIfEnded = (): void => {
+    if (ended) throw new RaceTestError(`${id}: the test ended (it timed out or was cancelled) before racecheck's search did; the search stopped there`);
+  };
+  const search = runScenario({ ...scenario, name: scenario.name ?? name }, { ...run, onRunStart: stopIfEnded, onStep: stopIfEnded });
+  api.onTestFinished(async () => {
+    ended = true;
+    await search.catch(() => undefined);
+  });
+  const result = await search;
   if (result.status === 'error') throw new RaceTestError(`${id}: ${result.error.message}`);
   if (result.status === 'pass') return result;
 
@@ -115,7 +131,7 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   const violation = report.violation!;
   const command = `${REPLAY_ENV}=${violation.replay} npx vitest run ${shellQuote(file)}`;
   const shown: ScenarioReport = { ...report, violation: { ...violation, command } };
-  const head = `${violation.kind}: ${violation.message.split('\n')[0]} (racecheck: run ${violation.run} of ${result.runs}, ${violation.trace.length} steps)`;
+  const head = `${violation.kind}: ${violation.message.split('\n')[0]} (found by racecheck in run ${violation.run})`;
   const error = new RaceConditionError(`${head}\n${formatViolation(shown, { color: 0, width: 100 })}\n`, shown);
   // Point vitest's code frame at the race test, not into racecheck.
   error.stack = `${error.name}: ${error.message}\n${where}`;

@@ -80,9 +80,10 @@ function callEnd(text: string, argsStart: number): number | undefined {
 
 /**
  * Edits that turn `original` into `rewritten` when the known shapes did not account for the difference:
- * each line of the original is matched, leftmost, as a subsequence of the same line of the rewritten
- * text. A line that is not one (something was removed) is replaced whole, so its map is exact in the
- * line only. Both texts have the same number of lines, as every rewrite racecheck makes keeps them.
+ * each line of the original is matched, token by token (words, runs of spaces, single characters), as a
+ * subsequence of the same line of the rewritten text, and what is left over is inserted. A line that is
+ * not one (something was removed) is replaced whole, so its map is exact in the line only. Both texts
+ * have the same number of lines, as every rewrite racecheck makes keeps them.
  */
 function alignLines(edited: MagicString, original: string, rewritten: string): void {
   const before = original.split('\n');
@@ -99,15 +100,21 @@ function alignLines(edited: MagicString, original: string, rewritten: string): v
   });
 }
 
+const TOKEN = /[\w$]+|\s+|[^\w$\s]/g;
+
 function alignLine(line: string, target: string): Insertion[] | undefined {
+  const from = [...line.matchAll(TOKEN)];
+  const to = [...target.matchAll(TOKEN)];
   const insertions: Insertion[] = [];
   let j = 0;
-  for (let i = 0; i < line.length; i++) {
-    const found = target.indexOf(line[i]!, j);
-    if (found === -1) return undefined;
-    if (found > j) insertions.push([i, target.slice(j, found)]);
-    j = found + 1;
+  for (const token of from) {
+    let skipped = '';
+    while (j < to.length && to[j]![0] !== token[0]) skipped += to[j++]![0];
+    if (j === to.length) return undefined;
+    if (skipped) insertions.push([token.index, skipped]);
+    j++;
   }
-  if (j < target.length) insertions.push([line.length, target.slice(j)]);
+  const rest = to.slice(j).map((token) => token[0]).join('');
+  if (rest) insertions.push([line.length, rest]);
   return insertions;
 }
