@@ -68,7 +68,9 @@ export class RaceTestError extends RacecheckError {
  */
 export function raceTest<S>(name: string, scenario: Scenario<S>, options: RaceTestOptions = {}): void {
   const where = callSite(raceTest);
-  connected().test(name, () => check(scenario, options, where).then(() => undefined), options.timeout);
+  const api = connected();
+  watchReplayToken(api);
+  api.test(name, () => check(scenario, options, where).then(() => undefined), options.timeout);
 }
 
 /**
@@ -138,6 +140,10 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   throw error;
 }
 
+/** Ids of the tests RACECHECK_REPLAY's token was replayed in, in this worker. */
+const replayed = new Set<string>();
+const watchedFiles = new Set<string>();
+
 /**
  * The recorded schedule to follow, if any: RACECHECK_REPLAY when its token names this test (a token
  * for another test leaves this one searching as usual), else the `replay` option.
@@ -146,9 +152,36 @@ function replayFor(id: string, options: RaceOptions): ReplayRecipe | undefined {
   const fromEnv = process.env[REPLAY_ENV];
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     const recipe = decode(fromEnv, REPLAY_ENV);
-    if (recipe.id === id) return recipe;
+    if (recipe.id === id) {
+      replayed.add(id);
+      return recipe;
+    }
   }
   return options.replay === undefined ? undefined : decode(options.replay, 'the replay option');
+}
+
+/**
+ * A RACECHECK_REPLAY token for a race test of this file that did not run (renamed, or filtered out)
+ * must not pass silently: once the file's tests are done, that is an error naming the test.
+ */
+function watchReplayToken(api: VitestApi): void {
+  const token = process.env[REPLAY_ENV];
+  const testPath = api.expect.getState().testPath;
+  if (token === undefined || token.trim() === '' || testPath === undefined || watchedFiles.has(testPath)) return;
+  watchedFiles.add(testPath);
+  let id: string;
+  try {
+    id = decodeReplayToken(token).id;
+  } catch {
+    return; // every race check of the file reports the damaged token
+  }
+  const file = displayPath(testPath);
+  if (!id.startsWith(`${file}#`)) return;
+  api.afterAll(() => {
+    if (!replayed.has(id)) {
+      throw new RaceTestError(`${REPLAY_ENV}: the token replays ${id}, but no race test of that name ran in ${file} (renamed, or left out by a filter?)`);
+    }
+  });
 }
 
 function decode(token: string, from: string): ReplayRecipe {

@@ -1,4 +1,4 @@
-import type { expect, onTestFinished, test } from 'vitest';
+import type { afterAll, expect, onTestFinished, test } from 'vitest';
 
 /** What the plugin hands each test worker (through vitest's `provide`). */
 export interface WorkerSettings {
@@ -19,6 +19,7 @@ export interface VitestApi {
   readonly test: typeof test;
   readonly expect: typeof expect;
   readonly onTestFinished: typeof onTestFinished;
+  readonly afterAll: typeof afterAll;
 }
 
 const API = Symbol.for('racecheck.vitest-api');

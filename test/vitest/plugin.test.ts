@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeReplayToken } from '../../src/report/replay-token.js';
 import { FIXTURES, replayCommand, ROOT, runVitest, watchVitest } from './run-vitest.js';
 
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -56,6 +57,15 @@ describe('racecheck/vitest in a real vitest', () => {
   it('fails a race test with a one-line reason when the replay token is damaged', async () => {
     const run = await runVitest(fixture('features'), ['mocked.spec.ts'], { env: { RACECHECK_REPLAY: '1.not-a-token' } });
     expect(run.tests['counter loses an update']!.failure).toMatch(/^RaceTestError: RACECHECK_REPLAY: the replay token is damaged/);
+  });
+
+  it('fails the file when the replay token names a race test of it that did not run', async () => {
+    const token = encodeReplayToken({ id: 'mocked.spec.ts#counter > a renamed test', strategy: 'random', seed: 1, choices: [0], counts: [1] });
+    const run = await runVitest(fixture('features'), ['mocked.spec.ts'], { env: { RACECHECK_REPLAY: token } });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(
+      'RaceTestError: RACECHECK_REPLAY: the token replays mocked.spec.ts#counter > a renamed test, but no race test of that name ran in mocked.spec.ts',
+    );
   });
 
   it('leaves the global setup, which runs in vitest\'s main process, uninstrumented', async () => {
