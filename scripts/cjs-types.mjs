@@ -9,7 +9,7 @@
  *
  *   node scripts/cjs-types.mjs <dist dir>
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const [dir] = process.argv.slice(2);
@@ -22,6 +22,8 @@ const PACKAGE_TYPE_IMPORT = /^(import type [^;]*? from (['"])(?!node:)[^.'"][^'"
 for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
   const file = path.join(entry.parentPath ?? entry.path, entry.name);
+  // A CommonJS entry of its own (compiled from a .cts file) has its own declarations.
+  if (existsSync(file.replace(/\.d\.ts$/, '.cjs'))) continue;
   const text = readFileSync(file, 'utf8')
     .replace(RELATIVE, '$1$2$3.cjs$2')
     .replace(PACKAGE_TYPE_IMPORT, "$1 with { 'resolution-mode': 'import' };")
