@@ -6,4 +6,4 @@ export { racecheck, type RacecheckPluginOptions } from './plugin.js';
 export { raceTest, expectNoRace, RaceConditionError, RaceTestError, REPLAY_ENV, type RaceOptions, type RaceTestOptions } from './race-test.js';
 export { defineScenario } from '../scenario/normalize.js';
 export type { CheckResult, Scenario, TaskContext, TaskResults } from '../scenario/types.js';
-export type { ScenarioResult } from '../scheduler/engine.js';
+export type { ScenarioResult } from '../scheduler/result.js';

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import { createInstrumentMatcher } from '../instrument/match.js';
-import { inlineSourceMapper } from '../instrument/source-map.js';
 import { rewriteSourceMap } from './source-map.js';
 import { PROVIDE_KEY, type WorkerSettings } from './settings.js';
 
@@ -64,12 +63,20 @@ export function racecheck(options: RacecheckPluginOptions = {}): Plugin {
       const file = id.split('?', 1)[0]!;
       if (id.startsWith('\0') || !path.isAbsolute(file) || !instrumented(file)) return null;
       const { rewriteAwaits } = await import('../instrument/rewrite.js');
+      const url = pathToFileURL(file).href;
       const original = (this as { originalCode?: string }).originalCode;
-      // A plugin that ran before this one changed the code: its map leads sites back to what was written.
-      const mapPosition = original === undefined || original === code ? undefined : previousMapper(code, this.getCombinedSourcemap(), file);
-      const { code: rewritten, sites } = rewriteAwaits(code, file, { url: pathToFileURL(file).href, sourceType: 'module', mapPosition });
+      if (original === undefined || original === code) {
+        const { code: rewritten, sites, shifts } = rewriteAwaits(code, file, { url, sourceType: 'module', sourceMaps: false });
+        return sites.length === 0 ? null : { code: rewritten, map: rewriteSourceMap(code, rewritten, shifts, file) };
+      }
+      // A plugin before this one changed the code. Given the map of those changes as an inline comment on
+      // a line of its own, the rewrite puts every site where it was written; what it leaves on that line
+      // goes, as Vite composes the maps itself, so what is returned is the input plus the insertions.
+      const map = Buffer.from(JSON.stringify(this.getCombinedSourcemap())).toString('base64');
+      const { code: rewritten, sites, shifts } = rewriteAwaits(`${code}\n//# sourceMappingURL=data:application/json;base64,${map}`, file, { url, sourceType: 'module' });
       if (sites.length === 0) return null;
-      return { code: rewritten, map: rewriteSourceMap(code, rewritten, file) };
+      const withoutMap = rewritten.slice(0, rewritten.lastIndexOf('\n'));
+      return { code: withoutMap, map: rewriteSourceMap(code, withoutMap, shifts, file) };
     },
   };
 }
@@ -89,7 +96,3 @@ function directoryPattern(dir: string): RegExp {
   return new RegExp(`^${posix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 }
 
-function previousMapper(code: string, map: unknown, file: string) {
-  const inline = `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
-  return inlineSourceMapper(inline, file);
-}

@@ -5,7 +5,8 @@ import { formatViolation } from '../report/pretty.js';
 import { decodeReplayToken, type ReplayRecipe } from '../report/replay-token.js';
 import type { ScenarioReport } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
-import { runScenario, type RunScenarioOptions, type ScenarioResult } from '../scheduler/engine.js';
+import type { ScenarioResult } from '../scheduler/result.js';
+import { runScenario, type RunScenarioOptions } from '../scheduler/search.js';
 import type { StrategyName } from '../scheduler/strategies/index.js';
 import { vitestApi, type VitestApi } from './settings.js';
 
@@ -127,17 +128,31 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   });
   const result = await search;
   if (result.status === 'error') throw new RaceTestError(`${id}: ${result.error.message}`);
-  if (result.status === 'pass') return result;
+  const diverged = recipe && result.search.divergedAt ? divergence(result.search.divergedAt) : undefined;
+  if (result.status === 'pass') {
+    if (diverged) console.warn(`racecheck: ${id}: ${diverged}; ${count(result.runs - 1, 'further schedule')} passed`);
+    return result;
+  }
 
   const report = toScenarioReport(result, file, { program: 'racecheck' });
   const violation = report.violation!;
   const command = `${REPLAY_ENV}=${violation.replay} npx vitest run ${shellQuote(file)}`;
   const shown: ScenarioReport = { ...report, violation: { ...violation, command } };
-  const head = `${violation.kind}: ${violation.message.split('\n')[0]} (found by racecheck in run ${violation.run})`;
+  const head = `${violation.kind}: ${violation.message.split('\n')[0]} (found by racecheck in run ${violation.run}${diverged ? `; ${diverged}` : ''})`;
   const error = new RaceConditionError(`${head}\n${formatViolation(shown, { color: 0, width: 100 })}\n`, shown);
   // Point vitest's code frame at the race test, not into racecheck.
   error.stack = `${error.name}: ${error.message}\n${where}`;
   throw error;
+}
+
+/** A replay whose recording stopped fitting: where, in the words the CLI uses. */
+function divergence(at: { readonly step: number; readonly site: { readonly file: string; readonly line: number } | null }): string {
+  const where = at.site ? ` (${at.site.file.slice(at.site.file.lastIndexOf('/') + 1)}:${at.site.line})` : '';
+  return `the recorded schedule diverges at step ${at.step}${where}: your change altered the interleaving`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Ids of the tests RACECHECK_REPLAY's token was replayed in, in this worker. */

@@ -40,7 +40,7 @@ export function readmeSteps(markdown: string): Step[] {
   for (let i = 0; i < lines.length; i++) {
     const marker = MARKER.exec(lines[i]!);
     if (!marker) {
-      if (lines[i]!.includes('<!-- readme-test')) throw new Error(`README.md:${i + 1}: a readme-test marker must be one line: <!-- readme-test {…} -->`);
+      if (lines[i]!.startsWith('<!-- readme-test')) throw new Error(`README.md:${i + 1}: a readme-test marker must be one line: <!-- readme-test {…} -->`);
       continue;
     }
     const spec = JSON.parse(marker[1]!) as {

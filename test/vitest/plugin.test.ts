@@ -68,6 +68,13 @@ describe('racecheck/vitest in a real vitest', () => {
     );
   });
 
+  it('puts sites and stack frames where they were written when a plugin before it moved the code', async () => {
+    // The fixture's own plugin prepends two lines, with a source map, before racecheck's runs.
+    const run = await runVitest(fixture('prior-transform'));
+    expect(run.tests['loses an update']!.failure).toMatch(/│ resume counter\.ts:9:5/);
+    expect(run.tests['a throw after an await on the same line']!.failure).toContain('maps.spec.ts:4:60');
+  });
+
   it('leaves the global setup, which runs in vitest\'s main process, uninstrumented', async () => {
     const run = await runVitest(fixture('global-setup'));
     expect(run.tests['the global setup ran']).toMatchObject({ status: 'passed' });
@@ -90,27 +97,67 @@ describe('racecheck/vitest in a real vitest', () => {
     expect(Object.values(native.tests).map((test) => test.status)).toEqual(['passed', 'passed']);
   });
 
-  describe('in watch mode', () => {
-    const project = mkdtempSync(path.join(tmpdir(), 'racecheck-watch-'));
-    afterAll(() => rmSync(project, { recursive: true, force: true }));
-
-    it('instruments the changed module again on every rerun', async () => {
+  describe('in a project whose code changes', () => {
+    const projects: string[] = [];
+    afterAll(() => {
+      for (const project of projects) rmSync(project, { recursive: true, force: true });
+    });
+    /** A copy of the watch fixture, with racecheck and vitest linked from this checkout. */
+    const counterProject = () => {
+      const project = mkdtempSync(path.join(tmpdir(), 'racecheck-watch-'));
+      projects.push(project);
       cpSync(fixture('watch'), project, { recursive: true });
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'counter', private: true, type: 'module' }));
       mkdirSync(path.join(project, 'node_modules'));
       symlinkSync(ROOT, path.join(project, 'node_modules/racecheck'));
       symlinkSync(path.join(ROOT, 'node_modules/vitest'), path.join(project, 'node_modules/vitest'));
+      return project;
+    };
+
+    it('replays a failure after a fix that changed the interleaving, and says where it diverged', async () => {
+      const project = counterProject();
+      const failed = await runVitest(project);
+      const token = /RACECHECK_REPLAY=(\S+)/.exec(failed.tests['two increments count twice']!.failure)![1]!;
+      const source = path.join(project, 'counter.ts');
+      writeFileSync(
+        source,
+        `import { Lock } from 'racecheck/sync';
+
+export class Counter {
+  value = 0;
+  readonly #lock = new Lock();
+
+  increment(): Promise<void> {
+    return this.#lock.runExclusive(async () => {
+      const value = this.value;
+      await Promise.resolve();
+      this.value = value + 1;
+    });
+  }
+}
+`,
+      );
+      const replayed = await runVitest(project, [], { env: { RACECHECK_REPLAY: token } });
+      expect(replayed.tests['two increments count twice']).toMatchObject({ status: 'passed' });
+      expect(replayed.output).toMatch(
+        /racecheck: counter\.spec\.ts#two increments count twice: the recorded schedule diverges at step \d+( \([\w.]+:\d+\))?: your change altered the interleaving; \d+ further schedules? passed/,
+      );
+    });
+
+    it('instruments the changed module again on every rerun of watch mode', async () => {
+      const project = counterProject();
       const source = path.join(project, 'counter.ts');
       const buggy = readFileSync(source, 'utf8');
       const vitest = watchVitest(project);
       try {
         const first = await vitest.next(/Watching for file changes|Waiting for file changes/);
-        expect(first).toContain('check: expected 2, got 1');
+        expect(first, first).toContain('check: expected 2, got 1');
         writeFileSync(source, buggy.replace('this.value = value + 1;', 'this.value += 1;'));
         const fixed = await vitest.next(/Watching for file changes|Waiting for file changes/);
         expect(fixed).toMatch(/✓ counter\.spec\.ts \(1 test\)/);
         writeFileSync(source, buggy);
         const broken = await vitest.next(/Watching for file changes|Waiting for file changes/);
-        expect(broken).toContain('check: expected 2, got 1');
+        expect(broken, broken).toContain('check: expected 2, got 1');
         expect(broken).toContain('resume counter.ts:6:5');
       } finally {
         await vitest.stop();
