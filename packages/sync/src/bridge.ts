@@ -1,16 +1,16 @@
 /**
  * How the primitives talk to a race detector without depending on one. racecheck's runtime, when it is
  * installed in a thread, puts a `SyncRuntime` on `globalThis[SYNC_RUNTIME]`; the primitives look it up at
- * each call. So every copy of this package (two versions in one node_modules, or `racecheck/sync` next to
- * `@racecheck/sync`) reaches the same runtime, and without racecheck the primitives are plain ones: the
- * fallback below is a no-op.
+ * each call. So every copy of this package (its ESM and CommonJS builds, two versions in one node_modules,
+ * a copy bundled by another package) reaches the same runtime, and without racecheck the primitives are
+ * plain ones: the fallback below is a no-op.
  *
  * The contract only grows: a runtime may leave out every optional member, and the primitives call
  * optional members only if they are there, so an older racecheck works with a newer package and the
  * other way round. `version` changes only if a member ever has to change meaning.
  */
 
-/** The global key: `Symbol.for`, so it is the same symbol in every copy and every realm of this thread. */
+/** The global key: `Symbol.for`, so it is the same symbol in every copy of this package. */
 export const SYNC_RUNTIME: unique symbol = Symbol.for('racecheck.sync-runtime') as never;
 
 /** The primitives that report to a probe (an Event is not a lock: it only declares its waits internal). */
