@@ -74,6 +74,14 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
   return head + c.red(cut(`${violation.kind}: ${firstLine(violation.message)}`, room));
 }
 
+/**
+ * One failing scenario's violation in full, as the pretty report prints it after the results (the
+ * timeline, the blocked tasks, the command that reproduces it): for test-runner integrations.
+ */
+export function formatViolation(scenario: ScenarioReport, options: { readonly color: 0 | 1 | 2 | 3; readonly width: number }): string {
+  return violationDetails(scenario, new Chalk({ level: options.color }), options.width).join('\n');
+}
+
 function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
   const v = scenario.violation!;
   const style: TimelineStyle = {

@@ -1,3 +1,4 @@
+import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
 import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
 import { registerColumnShifts } from '../instrument/positions.js';
@@ -101,11 +102,18 @@ export function isInternal(value: object): boolean {
   return (value as Record<symbol, unknown>)[INTERNAL] === true;
 }
 
-/** Makes the runtime that rewritten modules call available, and fakes time and randomness. Idempotent. */
+/** What racecheck/sync's primitives (any copy of @racecheck/sync) call, through a global: see its bridge.ts. */
+const syncRuntime: SyncRuntime = { version: 1, point: libraryPoint, internal: markInternal };
+
+/**
+ * Makes the runtime that rewritten modules and the sync primitives call available, and fakes time and
+ * randomness. Idempotent.
+ */
 export function installRuntime(): void {
   const store = globalThis as Record<string, unknown>;
   if (store[RUNTIME_GLOBAL]) return;
   installVirtualGlobals();
   trackThreadPool();
   Object.defineProperty(globalThis, RUNTIME_GLOBAL, { value: runtime, enumerable: false });
+  Object.defineProperty(globalThis, SYNC_RUNTIME, { value: syncRuntime, enumerable: false });
 }

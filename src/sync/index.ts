@@ -1,9 +1,6 @@
 /**
- * Async synchronisation primitives with asyncio's semantics, for the code racecheck tests and for its fixes.
- * Waits are first come first served and take `{ timeoutMs, signal }`; a wait that times out rejects with
- * LockTimeoutError, one that is aborted with an AbortError, and neither holds what it waited for.
+ * `racecheck/sync` is `@racecheck/sync`: the same classes, so a lock made through either import is the
+ * same kind of object, and racecheck's runtime sees both (they reach it through a global, not an import).
+ * Production code should import `@racecheck/sync`, which has no dependencies.
  */
-export { Lock } from './lock.js';
-export { Semaphore, BoundedSemaphore } from './semaphore.js';
-export { Event } from './event.js';
-export { LockTimeoutError, LockNotHeldError, SemaphoreOverReleaseError, type AcquireOptions } from './errors.js';
+export * from '@racecheck/sync';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Event, LockTimeoutError } from '../../src/sync/index.js';
+import { Event, LockTimeoutError } from '@racecheck/sync';
 import { flush, track } from './track.js';
 
 describe('Event', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Lock, LockNotHeldError, LockTimeoutError } from '../../src/sync/index.js';
+import { Lock, LockNotHeldError, LockTimeoutError } from '@racecheck/sync';
 import { flush, track } from './track.js';
 
 describe('Lock', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BoundedSemaphore, LockTimeoutError, Semaphore, SemaphoreOverReleaseError } from '../../src/sync/index.js';
+import { BoundedSemaphore, LockTimeoutError, Semaphore, SemaphoreOverReleaseError } from '@racecheck/sync';
 import { flush, track } from './track.js';
 
 describe('Semaphore', () => {

@@ -1,4 +1,4 @@
-import { markInternal } from '../scheduler/runtime.js';
+import { type LockProbe, syncRuntime } from './bridge.js';
 import { abortError, type AcquireOptions } from './errors.js';
 
 /** setTimeout's largest delay: Node (and racecheck's virtual clock) turn anything longer into 1 ms. */
@@ -35,21 +35,28 @@ export class WaitQueue {
     return this.#waiters.length;
   }
 
-  /** Queues the caller; `options` must have passed `refusal()`. */
-  wait(options: AcquireOptions, timeoutError: (timeoutMs: number) => Error): Promise<void> {
+  /**
+   * Queues the caller; `options` must have passed `refusal()`. A lock's `probe` hears when this request
+   * is granted or abandoned (`request` is what its `requested()` returned).
+   */
+  wait(options: AcquireOptions, timeoutError: (timeoutMs: number) => Error, probe?: LockProbe, request?: unknown): Promise<void> {
     const { signal, timeoutMs } = options;
-    return markInternal(new Promise<void>((resolve, reject) => {
-      const abandon = (error: Error): void => {
+    return syncRuntime().internal(new Promise<void>((resolve, reject) => {
+      const abandon = (error: Error, reason: 'timeout' | 'abort'): void => {
         const index = this.#waiters.indexOf(waiter);
         if (index === -1) return;
         this.#waiters.splice(index, 1);
         waiter.dispose();
+        probe?.abandoned?.(request, reason);
         reject(error);
       };
-      const timer = timeoutMs === undefined || timeoutMs === Infinity ? undefined : setTimeout(() => abandon(timeoutError(timeoutMs)), timeoutMs);
-      const onAbort = (): void => abandon(abortError(signal!));
+      const timer = timeoutMs === undefined || timeoutMs === Infinity ? undefined : setTimeout(() => abandon(timeoutError(timeoutMs), 'timeout'), timeoutMs);
+      const onAbort = (): void => abandon(abortError(signal!), 'abort');
       const waiter: Waiter = {
-        resolve,
+        resolve() {
+          probe?.granted?.(request);
+          resolve();
+        },
         dispose() {
           if (timer !== undefined) clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);

@@ -1,3 +1,4 @@
+import { type LockProbe, probeFor } from './bridge.js';
 import { exclusively } from './point.js';
 import { type AcquireOptions, LockTimeoutError, SemaphoreOverReleaseError } from './errors.js';
 import { refusal, WaitQueue } from './wait-queue.js';
@@ -10,12 +11,18 @@ import { refusal, WaitQueue } from './wait-queue.js';
  */
 export class Semaphore {
   #value: number;
+  /** A BoundedSemaphore's initial value, which a release may not exceed; Infinity for a Semaphore. */
+  readonly #bound: number;
   readonly #waiters = new WaitQueue();
+  readonly #probe: LockProbe | undefined;
 
   /** `value` is the number of permits to start with, a non-negative integer (RangeError otherwise). */
   constructor(value = 1) {
     if (!Number.isInteger(value) || value < 0) throw new RangeError(`Semaphore: the initial value must be a non-negative integer, got ${value}`);
     this.#value = value;
+    const bounded = this instanceof BoundedSemaphore;
+    this.#bound = bounded ? value : Infinity;
+    this.#probe = probeFor(bounded ? 'BoundedSemaphore' : 'Semaphore', this, new.target);
   }
 
   /** The permits available now. A permit handed to a waiter that has not resumed yet is not available. */
@@ -36,15 +43,26 @@ export class Semaphore {
   acquire(options: AcquireOptions = {}): Promise<void> {
     const refused = refusal(options, 'Semaphore.acquire()');
     if (refused) return Promise.reject(refused);
+    const probe = this.#probe;
+    if (probe?.bypassed?.()) return Promise.resolve();
+    const request = probe?.requested?.();
     if (!this.locked()) {
       this.#value--;
+      probe?.granted?.(request);
       return Promise.resolve();
     }
-    return this.#waiters.wait(options, (ms) => new LockTimeoutError(ms, `Semaphore.acquire(): no permit within ${ms} ms`));
+    return this.#waiters.wait(options, (ms) => new LockTimeoutError(ms, `Semaphore.acquire(): no permit within ${ms} ms`), probe, request);
   }
 
-  /** Gives a permit to the longest-waiting caller, or adds it to the available ones. */
+  /**
+   * Gives a permit to the longest-waiting caller, or adds it to the available ones. A BoundedSemaphore
+   * throws SemaphoreOverReleaseError instead, and changes nothing, if every permit is already available.
+   */
   release(): void {
+    const probe = this.#probe;
+    if (probe?.bypassed?.()) return;
+    if (this.#value >= this.#bound) throw new SemaphoreOverReleaseError(this.#bound);
+    probe?.released?.();
     // The permit goes straight to the waiter, without passing through `value`, so nobody can take it
     // before the woken waiter resumes.
     if (!this.#waiters.wakeNext()) this.#value++;
@@ -60,17 +78,4 @@ export class Semaphore {
  * A Semaphore that cannot be released above its initial value, like asyncio.BoundedSemaphore: such a
  * release throws SemaphoreOverReleaseError and changes nothing. It catches a release without an acquire.
  */
-export class BoundedSemaphore extends Semaphore {
-  readonly #bound: number;
-
-  constructor(value = 1) {
-    super(value);
-    this.#bound = value;
-  }
-
-  /** Like Semaphore's, but throws SemaphoreOverReleaseError if every permit is already available. */
-  override release(): void {
-    if (this.value >= this.#bound) throw new SemaphoreOverReleaseError(this.#bound);
-    super.release();
-  }
-}
+export class BoundedSemaphore extends Semaphore {}

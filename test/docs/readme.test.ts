@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv } from '../vitest/run-vitest.js';
+import { missingLine, readmeSteps, type Step } from './readme-blocks.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const VITEST_VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version;
+
+interface Ran {
+  readonly code: number;
+  readonly output: string;
+}
+
+function sh(command: string, cwd: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', command], { cwd, env: childEnv({ npm_config_audit: 'false', npm_config_fund: 'false' }), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+function title(step: Step): string {
+  if (step.kind === 'write') return `writes ${step.path}`;
+  const claims = [`exits ${step.exit}`, ...step.prints.map((text) => `prints "${text}"`), ...(step.output ? ['prints the block below it'] : [])];
+  return `\`${step.command}\`${step.in === 'repo' ? ' (in this repository)' : ''} ${claims.join(', ')}`;
+}
+
+describe('the README, followed in a project of its own that installs racecheck from packed tarballs', () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'racecheck-readme-'));
+  const project = path.join(base, 'your-project');
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  beforeAll(async () => {
+    // As "Installing racecheck in your project" says, from this checkout's build (npm test built it).
+    for (const pack of ['npm pack --ignore-scripts', 'npm pack --ignore-scripts --workspace @racecheck/sync']) {
+      const packed = await sh(`${pack} --pack-destination ${base}`, ROOT);
+      expect(packed.code, packed.output).toBe(0);
+    }
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'your-project', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+    for (const install of [
+      'npm install ../racecheck-sync-0.1.0.tgz',
+      'npm install --save-dev ../racecheck-0.1.0.tgz',
+      `npm install --save-dev --prefer-offline vitest@${VITEST_VERSION}`,
+    ]) {
+      const installed = await sh(install, project);
+      expect(installed.code, `${install}\n${installed.output}`).toBe(0);
+    }
+  }, 300_000);
+
+  it('installs racecheck as a dev dependency that uses the @racecheck/sync the project depends on', () => {
+    const manifest = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    expect(manifest.dependencies).toEqual({ '@racecheck/sync': 'file:../racecheck-sync-0.1.0.tgz' });
+    expect(manifest.devDependencies).toMatchObject({ racecheck: 'file:../racecheck-0.1.0.tgz' });
+    expect(existsSync(path.join(project, 'node_modules/@racecheck/sync/dist/index.js'))).toBe(true);
+    // One copy: racecheck/sync is the project's own @racecheck/sync.
+    expect(existsSync(path.join(project, 'node_modules/racecheck/node_modules/@racecheck'))).toBe(false);
+  });
+
+  const steps = readmeSteps(README);
+  it('marks the blocks that claim something', () => {
+    expect(steps.filter((step) => step.kind === 'run').length).toBeGreaterThanOrEqual(7);
+  });
+
+  for (const step of steps) {
+    it(`README.md:${step.line} ${title(step)}`, { timeout: 120_000 }, async () => {
+      if (step.kind === 'write') {
+        mkdirSync(path.dirname(path.join(project, step.path)), { recursive: true });
+        writeFileSync(path.join(project, step.path), step.content);
+        return;
+      }
+      const ran = await sh(step.command, step.in === 'repo' ? ROOT : project);
+      expect(ran.code, ran.output).toBe(step.exit);
+      expect(missingLine(ran.output, step.prints, false), ran.output).toBeUndefined();
+      if (step.output) expect(missingLine(ran.output, step.output), ran.output).toBeUndefined();
+    });
+  }
+
+  it('would catch the fix snippet\'s old mistake: a reserve() that drops runExclusive\'s result fails the check', async () => {
+    const fixed = steps.filter((step) => step.kind === 'write' && step.path === 'src/inventory.ts').at(-1);
+    if (fixed?.kind !== 'write') throw new Error('no fixed src/inventory.ts in the README');
+    expect(fixed.content).toContain('return this.lock.runExclusive(');
+    writeFileSync(path.join(project, 'src/inventory.ts'), fixed.content.replace('return this.lock.runExclusive(', 'this.lock.runExclusive('));
+    const ran = await sh('npx racecheck scenarios/inventory.ts', project);
+    expect(ran.code, ran.output).toBe(1);
+    expect(ran.output).toContain('check: 0 reservations of 1 unit');
+    writeFileSync(path.join(project, 'src/inventory.ts'), fixed.content);
+  });
+});
