@@ -13,7 +13,7 @@ import { listenToProcess, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
 import { isInternal } from './runtime.js';
 import type { Limits } from './settings.js';
-import type { Candidate, StepKind, Strategy } from './types.js';
+import type { Candidate, CandidateIndex, StepKind, Strategy } from './types.js';
 import type { ViolationKind } from './violation-kinds.js';
 
 export interface RunSettings extends Limits {
@@ -77,6 +77,21 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private readySeq = 0;
   /** Ready pauses per task: whether the task that ran last could have gone on, in O(1). */
   private readonly readyCount: number[] = [];
+  /** The pause each task readied last: where its continuation is in the ready list, in O(1). */
+  private readonly lastReady: (Pause | undefined)[] = [];
+  /** What strategies may ask of a decision whose candidates are exactly the ready list. */
+  private readonly index: CandidateIndex = {
+    count: (task) => this.readyCount[task] ?? 0,
+    settled: (task) => this.tasks[task]?.settled ?? false,
+    indexOf: (task) => {
+      const last = this.lastReady[task];
+      if (last !== undefined && last.slot !== -1) return last.slot;
+      if ((this.readyCount[task] ?? 0) === 0) return -1;
+      const ready = this.ready;
+      for (let i = 0; i < ready.length; i++) if (ready[i]!.taskIndex === task) return i;
+      return -1;
+    },
+  };
   private readonly results: TaskResults = {};
   private unsettled: number;
   private state: unknown = undefined;
@@ -242,6 +257,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     pause.seq = ++this.readySeq;
     this.ready.push(pause);
     this.readyCount[pause.taskIndex] = (this.readyCount[pause.taskIndex] ?? 0) + 1;
+    this.lastReady[pause.taskIndex] = pause;
     this.progress++;
     if (pause.immediate) {
       const lane = pause.taskIndex;
@@ -338,7 +354,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           continue;
         }
         const candidates = this.offered;
-        const index = strategy.choose(candidates, this.trace.length);
+        const index = strategy.choose(candidates, this.trace.length, candidates === this.ready ? this.index : undefined);
         const chosen = candidates[index];
         if (!Number.isInteger(index) || chosen === undefined) {
           throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);

@@ -15,6 +15,19 @@ export interface RunInfo {
 }
 
 /**
+ * What the run can say about one decision's candidates without scanning them, so that a strategy's
+ * decision need not cost O(candidates) when thousands of tasks are ready. Valid during `choose` only.
+ */
+export interface CandidateIndex {
+  /** How many candidates `task` has at this decision. */
+  count(task: number): number;
+  /** The index of one candidate of `task` (the continuation it readied last), or -1. */
+  indexOf(task: number): number;
+  /** Whether `task` has settled: it will never have a candidate again in this run. */
+  settled(task: number): boolean;
+}
+
+/**
  * Picks which candidate runs next. Candidates come in a deterministic order: the ready continuations (in
  * an order of racecheck's own, the same for the same schedule, not the order they became ready), then the
  * due timers Node could fire next, by due time and creation. The array is reused between calls.
@@ -24,7 +37,8 @@ export interface Strategy {
   /** The preemption bound within which `covered()` means every schedule ran; undefined when unbounded. */
   readonly bound?: number | undefined;
   startRun(info: RunInfo): void;
-  choose(candidates: readonly Candidate[], step: number): number;
+  /** `index`, when given, answers questions about `candidates` in O(1); a strategy may ignore it. */
+  choose(candidates: readonly Candidate[], step: number, index?: CandidateIndex): number;
   /** Called once the run ended; `failed` tells whether it found a violation. */
   endRun?(steps: number, failed: boolean): void;
   /** False when the strategy has nothing left to try (an exhaustive search that ran out of schedules). */

@@ -1,5 +1,5 @@
 import { continuing, defaultChoice, roundRobinDistance } from '../policy.js';
-import type { Candidate, Strategy } from '../types.js';
+import type { Candidate, CandidateIndex, Strategy } from '../types.js';
 
 export interface ExhaustiveOptions {
   /** Explore only schedules with at most this many preemptions (or delays). Default: no bound. */
@@ -187,7 +187,7 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
       found.length = 0;
       diverged = -1;
     },
-    choose(candidates: readonly Candidate[], step: number) {
+    choose(candidates: readonly Candidate[], step: number, index?: CandidateIndex) {
       let frame = frames[step];
       let chosen: number;
       if (diverged === -1 && frame && frame.count !== candidates.length) diverged = step;
@@ -196,16 +196,16 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
         if (step === planLength && rootParam !== -1) planned = resolveRoot(candidates, step);
         if (planned === null || (planned !== undefined && planned >= candidates.length)) diverged = step;
         else {
-          const pick = planned ?? defaultChoice(candidates, previousTask, fallback);
+          const pick = planned ?? defaultChoice(candidates, previousTask, fallback, index);
           frame = { count: candidates.length, chosen: pick, first: pick, free: NONE, next: 0 };
           // Decisions inside the subtree's root are fixed; below it every other candidate is a branch.
-          if (step >= rootLength && candidates.length > 1) branch(frame, candidates, step);
+          if (step >= rootLength && candidates.length > 1) branch(frame, candidates, step, index);
           frames[step] = frame;
         }
       }
       if (diverged !== -1) {
         everDiverged = true;
-        chosen = defaultChoice(candidates, previousTask, fallback);
+        chosen = defaultChoice(candidates, previousTask, fallback, index);
       } else {
         chosen = frame!.chosen;
       }
@@ -244,15 +244,22 @@ export function createExhaustiveStrategy(options: ExhaustiveOptions = {}): Strat
   };
 
   /** Notes a new decision's alternatives: its free ones in the frame, its dearer ones as one cursor root. */
-  function branch(frame: Frame, candidates: readonly Candidate[], step: number): void {
+  function branch(frame: Frame, candidates: readonly Candidate[], step: number, index: CandidateIndex | undefined): void {
     if (order === 'delays') {
       // Every alternative skips at least one candidate of round robin: rank r costs r.
       found.push(step, 1, 1);
       return;
     }
-    if (continuing(candidates, previousTask) === -1) {
+    const own = index ? index.count(previousTask) : continuing(candidates, previousTask) === -1 ? 0 : 2;
+    if (own === 0) {
       // Any candidate was free to run: the cursor walks every other index.
       frame.free = null;
+      return;
+    }
+    if (own === 1) {
+      // Its one continuation is the choice: no free alternative; the first other candidate starts the costly cursor.
+      const costly = frame.chosen === 0 ? 1 : 0;
+      if (costly < candidates.length) found.push(step, costly, 1);
       return;
     }
     // The task that ran last could go on: its other continuations are free, every other task costs one.

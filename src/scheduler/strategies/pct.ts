@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import type { Candidate, RunInfo, Strategy } from '../types.js';
+import type { Candidate, CandidateIndex, RunInfo, Strategy } from '../types.js';
 
 export interface PctOptions {
   /** Bug depth d: d-1 priority change points per run. Default 3. */
@@ -28,13 +28,34 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
   const byStep: number[] = [];
   let cursor = 0;
 
+  /** The tasks by priority, highest first: the initial order, then the lowered ones in the order they were lowered. */
+  const ranked: number[] = [];
+
   const priorityOf = (task: number): number => priorities[task] ?? 0;
-  const highest = (candidates: readonly Candidate[]): number => {
+  const highest = (candidates: readonly Candidate[], index: CandidateIndex | undefined): number => {
+    if (index) {
+      // Down the ranking to the first task that can run, dropping settled tasks for good; past as many
+      // waiting tasks as there are candidates, scanning the candidates is no dearer.
+      let looked = 0;
+      for (let i = 0; i < ranked.length && looked <= candidates.length; i++) {
+        const task = ranked[i]!;
+        const at = index.indexOf(task);
+        if (at !== -1) return at;
+        if (index.settled(task)) ranked.splice(i--, 1);
+        else looked++;
+      }
+    }
     let best = 0;
     for (let i = 1; i < candidates.length; i++) {
       if (priorityOf(candidates[i]!.taskIndex) > priorityOf(candidates[best]!.taskIndex)) best = i;
     }
     return best;
+  };
+  /** Drops `task` to the bottom of the ranking (a change point lowers it below every task so far). */
+  const lower = (task: number): void => {
+    const at = ranked.indexOf(task);
+    if (at !== -1) ranked.splice(at, 1);
+    ranked.push(task);
   };
 
   return {
@@ -53,6 +74,8 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
       }
       priorities.length = slots;
       for (let rank = 0; rank < slots; rank++) priorities[order[rank]!] = depth + rank;
+      ranked.length = slots;
+      for (let rank = 0; rank < slots; rank++) ranked[rank] = order[slots - 1 - rank]!;
       const k = Math.max(longestRun, 2 * slots);
       // A run can use at most one change point per step: a deeper bug depth draws no more than that.
       const points = Math.min(depth - 1, k);
@@ -66,13 +89,15 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
       byStep.sort((a, b) => changePoints[a]! - changePoints[b]! || a - b);
       cursor = 0;
     },
-    choose(candidates: readonly Candidate[], step: number) {
-      let chosen = highest(candidates);
+    choose(candidates: readonly Candidate[], step: number, index?: CandidateIndex) {
+      let chosen = highest(candidates, index);
       // Steps only grow within a run, so the next change point is found by walking forward: O(1) a step.
       while (cursor < byStep.length && changePoints[byStep[cursor]!]! < step + 1) cursor++;
       if (cursor < byStep.length && changePoints[byStep[cursor]!] === step + 1) {
-        priorities[candidates[chosen]!.taskIndex] = depth - 1 - byStep[cursor]!;
-        chosen = highest(candidates);
+        const task = candidates[chosen]!.taskIndex;
+        priorities[task] = depth - 1 - byStep[cursor]!;
+        lower(task);
+        chosen = highest(candidates, index);
       }
       return chosen;
     },

@@ -1,4 +1,4 @@
-import type { Candidate, RunInfo, Strategy } from '../types.js';
+import type { Candidate, CandidateIndex, RunInfo, Strategy } from '../types.js';
 import { createExhaustiveStrategy } from './exhaustive.js';
 import { createPctStrategy } from './pct.js';
 import { createRandomStrategy } from './random.js';
@@ -38,8 +38,8 @@ export function createPortfolioStrategy(): Strategy {
       } while (current === exhaustive && !(exhaustive.hasMore?.() ?? true));
       current.startRun(info);
     },
-    choose(candidates: readonly Candidate[], step: number) {
-      return current.choose(candidates, step);
+    choose(candidates: readonly Candidate[], step: number, index?: CandidateIndex) {
+      return current.choose(candidates, step, index);
     },
     endRun(steps: number, failed: boolean) {
       current.endRun?.(steps, failed);
