@@ -26,6 +26,9 @@ for (let round = 0; round < rounds; round++) {
   racecheck.programs.forEach(keep);
   run(['fast-check', '--throughput']).forEach(keep);
 }
+process.stderr.write('scaling…\n');
+// Its own process, once: the 10,000-task shapes hold many tasks alive, which must not colour the other figures.
+const scaling = run(['racecheck', '--scaling', '--steps', String(Number(process.env.SCALING_STEPS ?? 100_000))], ['--max-old-space-size=4096']);
 process.stderr.write('memory…\n');
 const memory = run(['racecheck', '--throughput', '--memory-runs', '100000'], ['--expose-gc']).memory;
 process.stderr.write('start-up…\n');
@@ -59,6 +62,18 @@ for (const program of programs) {
   console.log(`| ${program} | ${fmt(ours)} | ${fmt(random)} | ${fmt(theirs)} | ${(ours / theirs).toFixed(2)} |`);
 }
 
+console.log('\nScaling: µs per step, best of 3, each shape run for about 100,000 steps (bench/scaling.ts: every task only awaits)');
+for (const axis of ['tasks', 'awaits']) {
+  const rows = scaling.filter((row) => row.axis === axis);
+  const sizes = [...new Set(rows.map((row) => row[axis]))];
+  console.log(`\n| strategy | ${sizes.map((n) => `${n.toLocaleString('en-US')} ${axis}`).join(' | ')} | largest / smallest |`);
+  console.log(`|---|${sizes.map(() => '---|').join('')}---|`);
+  for (const strategy of [...new Set(rows.map((row) => row.strategy))]) {
+    const cells = sizes.map((n) => rows.find((row) => row.strategy === strategy && row[axis] === n).usPerStep);
+    console.log(`| ${strategy} | ${cells.map((us) => us.toFixed(2)).join(' | ')} | ${(cells[cells.length - 1] / cells[0]).toFixed(1)}× |`);
+  }
+}
+
 console.log(`\nMemory over ${memory.runs.toLocaleString('en-US')} runs of the correct counter, default strategy (heap after a full GC)`);
 console.log(`  ${memory.samples.map((s) => `${(s.runs / 1000).toFixed(0)}k: ${s.heapMiB.toFixed(1)} MiB`).join(' · ')}`);
 console.log(`  rss: ${memory.samples.map((s) => s.rssMiB.toFixed(0)).join(', ')} MiB`);
@@ -71,3 +86,8 @@ verdict(stress.ratio <= 10, `a step at most 10× a native await (${stress.ratio.
 const heaps = memory.samples.map((s) => s.heapMiB);
 verdict(Math.max(...heaps.slice(2)) <= heaps[2] * 1.5, `memory flat after warm-up (${heaps[2].toFixed(1)} to ${Math.max(...heaps.slice(2)).toFixed(1)} MiB from 30k runs on)`);
 verdict(startups[3] < 1000, `start-up under 1 s (${startups[3].toFixed(0)} ms)`);
+for (const strategy of [...new Set(scaling.map((row) => row.strategy))]) {
+  const at = (tasks) => scaling.find((row) => row.axis === 'tasks' && row.tasks === tasks && row.strategy === strategy).usPerStep;
+  const ratio = at(10_000) / at(10);
+  verdict(ratio <= 2, `${strategy}: a step at 10,000 tasks within 2× of one at 10 tasks (${ratio.toFixed(1)}×)`);
+}
