@@ -66,6 +66,7 @@ export async function shrinkSchedule(input: ShrinkInput): Promise<ShrinkResult |
     return new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits }).execute();
   };
   const fails = async (deviations: readonly Deviation[]): Promise<boolean> => {
+    if (spent()) return false;
     const outcome = await attempt(createGuidedStrategy(deviations));
     if (!outcome || outcome.status !== 'fail' || outcome.violation?.kind !== input.violation.kind) return false;
     last = { record: outcome.record, violation: outcome.violation };
