@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The only place that sets the exit code: everything below returns it.
+// The only place that sets the exit code and listens for signals: everything below returns the code.
 let main;
 try {
   ({ main } = await import('../dist/cli/main.js'));
@@ -9,15 +9,35 @@ try {
   process.exit(3);
 }
 // A reader that goes away early (`racecheck | head`) is not an error worth a stack trace; the exit code
-// still tells what racecheck found.
+// still tells what racecheck found. Other write errors are reported by main.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE' && stream.listenerCount('error') === 1) throw error;
   });
 }
+// The first SIGINT or SIGTERM stops the run and reports what it found; a second ends it at once (main
+// ends its children and returns); should that not be quick, a third, or two seconds, leave regardless.
+const listeners = new Set();
+let signals = 0;
+const onSignal = (signal) => {
+  signals++;
+  for (const listener of listeners) listener(signal);
+  if (signals >= 3) process.exit(signal === 'SIGINT' ? 130 : 143);
+  if (signals === 2) setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 2000).unref();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  signals: {
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  },
 });
+process.off('SIGINT', onSignal);
+process.off('SIGTERM', onSignal);

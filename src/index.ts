@@ -6,7 +6,7 @@ import { installInstrumentation as installHooks, type InstrumentOptions } from '
 import { installRuntime } from './scheduler/runtime.js';
 
 export { defineScenario, ScenarioError } from './scenario/normalize.js';
-export { loadScenarios, LoadError } from './scenario/load.js';
+export { loadScenarios, loadScenarioModule, LoadError, type ScenarioModule } from './scenario/load.js';
 export type { CheckResult, CheckValue, LoadedScenario, Scenario, TaskContext, TaskFn, TaskResult, TaskResults } from './scenario/types.js';
 export { runScenario, type RunScenarioOptions, type SearchHooks } from './scheduler/search.js';
 export { DEFAULTS, type SearchSettings } from './scheduler/settings.js';
@@ -17,6 +17,7 @@ export type { Candidate, RunInfo, Strategy } from './scheduler/types.js';
 export { VIOLATION_KIND_NAMES, type ViolationKind } from './scheduler/violation-kinds.js';
 export type { SiteRef } from './site.js';
 export { InstrumentationError, type InstrumentOptions } from './instrument/register.js';
+export { defineConfig, type RacecheckConfig } from './cli/config.js';
 
 /**
  * Installs racecheck in this thread: the runtime that rewritten awaits call (with virtual time), then the

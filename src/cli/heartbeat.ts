@@ -1,16 +1,20 @@
 import type { StepKind } from '../scheduler/types.js';
 
 /**
- * A few integers the worker writes at every step into memory the parent can read even while the worker is
- * stuck in a synchronous loop: which run is going, its step, and a ring of the latest steps, so a timeout
- * can be reported with where the run was.
+ * A few integers the child's main thread writes at every step into memory its watchdog thread reads even
+ * while the main thread is stuck in a synchronous loop: which run is going (and its seed), its step, a ring
+ * of the latest steps and the schedule so far, so that a hang is reported with where the run was and a
+ * token that replays it.
  */
 const GENERATION = 0;
 const RUN = 1;
 const STEP = 2;
 const WRITTEN = 3;
 const ACTIVE = 4;
-const HEADER = 5;
+const SEED = 5;
+/** Steps over all runs of the scenario, so that a lost process's report counts them as a finished one would. */
+const TOTAL_STEPS = 6;
+const HEADER = 7;
 const RING = 64;
 const SLOT = 3;
 const CHOICES = HEADER + RING * SLOT;
@@ -26,14 +30,22 @@ export interface HeartbeatStep {
   readonly siteId: number;
 }
 
-export interface HeartbeatReading {
-  /** Bumped at every run start: the parent times each run from when it sees this change. */
+/** The cheap part of a reading: what the watchdog looks at every few milliseconds. */
+export interface HeartbeatPulse {
+  /** Bumped at every run start: the watchdog times each run from when it sees this change. */
   readonly generation: number;
   /** 1-based run number. */
   readonly run: number;
   readonly step: number;
   /** Whether a run is in progress (between its start and its end, teardown included). */
   readonly active: boolean;
+  /** The run's own seed. */
+  readonly seed: number;
+  /** Steps over all runs since `startScenario`. */
+  readonly totalSteps: number;
+}
+
+export interface HeartbeatReading extends HeartbeatPulse {
   /** The latest steps, oldest first, at most 64. */
   readonly recent: readonly HeartbeatStep[];
   /** The schedule so far (chosen index and candidate count per step), or undefined if it did not fit. */
@@ -51,8 +63,13 @@ export class HeartbeatWriter {
     this.view = new Int32Array(buffer);
   }
 
-  startRun(run: number): void {
+  startScenario(): void {
+    this.view[TOTAL_STEPS] = 0;
+  }
+
+  startRun(run: number, seed: number): void {
     this.view[RUN] = run;
+    this.view[SEED] = seed | 0;
     this.view[STEP] = 0;
     this.view[WRITTEN] = 0;
     this.view[ACTIVE] = 1;
@@ -72,11 +89,17 @@ export class HeartbeatWriter {
     view[base + 2] = siteId;
     view[WRITTEN] = written + 1;
     view[STEP] = step;
+    view[TOTAL_STEPS]!++;
   }
 
   endRun(): void {
     Atomics.store(this.view, ACTIVE, 0);
   }
+}
+
+export function pulseOf(buffer: SharedArrayBuffer): HeartbeatPulse {
+  const view = new Int32Array(buffer);
+  return { generation: Atomics.load(view, GENERATION), run: view[RUN]!, step: view[STEP]!, active: Atomics.load(view, ACTIVE) === 1, seed: view[SEED]! >>> 0, totalSteps: view[TOTAL_STEPS]! >>> 0 };
 }
 
 export function readHeartbeat(buffer: SharedArrayBuffer): HeartbeatReading {
@@ -99,5 +122,5 @@ export function readHeartbeat(buffer: SharedArrayBuffer): HeartbeatReading {
     }
     schedule = { choices, counts };
   }
-  return { generation: Atomics.load(view, GENERATION), run: view[RUN]!, step, active: view[ACTIVE] === 1, recent, schedule };
+  return { ...pulseOf(buffer), recent, schedule };
 }

@@ -11,6 +11,7 @@ export function formatJunit(report: Report): string {
   const files = [...new Set(report.scenarios.map((s) => s.file))];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
+    ...(report.interrupted ? ['<!-- interrupted: the run was stopped by a signal; this holds what was found until then -->'] : []),
     `<testsuites name="racecheck" tests="${report.summary.scenarios}" failures="${report.summary.failed}" errors="${report.summary.errors}" time="${seconds(report.summary.durationMs)}">`,
   ];
   for (const file of files) {
@@ -31,18 +32,22 @@ export function formatJunit(report: Report): string {
 }
 
 function testcase(scenario: ScenarioReport): string[] {
-  const exportName = scenario.id.slice(scenario.id.lastIndexOf('#') + 1);
+  // A file that failed to load has the file's path as its id: no export to name.
+  const exportName = scenario.id.includes('#') ? scenario.id.slice(scenario.id.lastIndexOf('#') + 1) : scenario.id;
   const name = scenario.name === exportName ? exportName : `${exportName}: ${scenario.name}`;
   const open = `    <testcase classname="${attr(scenario.file)}" name="${attr(name)}" time="${seconds(scenario.durationMs)}"`;
   if (scenario.status === 'pass') return [`${open}/>`];
   if (scenario.status === 'error') {
-    const message = scenario.error?.message ?? 'error';
-    return [`${open}>`, `      <error message="${attr(message)}" type="error">${text(message)}</error>`, '    </testcase>'];
+    const error = scenario.error;
+    const message = error?.message ?? 'error';
+    const body = [message, ...(error?.frame ? ['', error.frame] : []), ...(error?.stack ? ['', error.stack] : [])].join('\n');
+    return [`${open}>`, `      <error message="${attr(message)}" type="error">${text(body)}</error>`, '    </testcase>'];
   }
   const v = scenario.violation!;
   const body = [
     `${v.kind}: ${v.message}`,
     `run ${v.run}, run seed ${v.seed}, ${v.trace.length} steps, ${v.preemptions} preemptions, strategy ${v.strategy}`,
+    ...(v.stack ? ['', v.stack] : []),
     '',
     ...formatTimeline(v.trace, 120),
     ...(v.blocked ?? []).map((b) => `blocked: ${b.task} waits at ${b.sites[0] ? formatSite(b.sites[0]) : 'an await outside instrumented code'}`),

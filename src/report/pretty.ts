@@ -26,10 +26,13 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
   };
 
   return {
-    onStart({ scenarios, seed, version }) {
-      idWidth = Math.max(0, ...scenarios.map((id) => id.length));
-      write(c.dim(`racecheck ${version} · ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} · seed ${seed}`));
+    onStart({ files, seed, version, shard }) {
+      const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
+      write(c.dim(`racecheck ${version} · ${files.length} file${files.length === 1 ? '' : 's'}${part} · seed ${seed}`));
       write();
+    },
+    onFileStart({ scenarios }) {
+      idWidth = Math.max(0, ...scenarios.map((s) => s.id.length));
     },
     onProgress({ id, runs, totalRuns, elapsedMs }) {
       if (!options.interactive) return;
@@ -45,6 +48,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
       clearProgress();
       for (const scenario of report.scenarios) {
         if (scenario.violation) for (const line of violationDetails(scenario, c, options.width)) write(line);
+        else if (scenario.error && (scenario.error.frame || scenario.error.stack)) for (const line of errorDetails(scenario, c, options.width)) write(line);
       }
       write();
       write(summaryLine(report, c));
@@ -59,7 +63,7 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
   const steps = `${count(scenario.steps)} steps`;
   // A failing scenario's time includes shrinking its schedule: a rate would mislead.
   const rate = scenario.status === 'pass' && scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
-  const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · '));
+  const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · ')) + (scenario.interrupted ? c.yellow(' · interrupted') : '');
   if (scenario.status === 'pass') {
     const bound = scenario.search.maxPreemptions;
     const verdict = scenario.search.complete
@@ -102,6 +106,7 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
     '',
     ...formatTimeline(v.trace, width - 2, style).map((line) => `  ${line}`),
   ].filter((line, i) => i !== 2 || line !== '');
+  if (v.stack) lines.push('', ...v.stack.split('\n').map((line) => c.dim(`  ${line}`)));
   if (v.blocked && v.blocked.length > 0) {
     const names = shortNames(v.blocked.flatMap((b) => b.sites.map((site) => ({ site }))));
     const taskWidth = Math.max(...v.blocked.map((b) => b.task.length));
@@ -116,6 +121,15 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
   return lines;
 }
 
+/** A scenario or file that could not run: where (a code frame), and the stack. */
+function errorDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
+  const error = scenario.error!;
+  const lines = ['', c.yellow.bold(`─── ${scenario.id} ${'─'.repeat(Math.max(3, Math.min(width, 100) - scenario.id.length - 5))}`), c.yellow(error.message)];
+  if (error.frame) lines.push('', ...error.frame.split('\n').map((line) => `  ${line}`));
+  if (error.stack) lines.push('', ...error.stack.split('\n').map((line) => c.dim(`  ${line}`)));
+  return lines;
+}
+
 function summaryLine(report: Report, c: ChalkInstance): string {
   const { passed, failed, errors, scenarios, durationMs } = report.summary;
   const parts = [
@@ -123,7 +137,8 @@ function summaryLine(report: Report, c: ChalkInstance): string {
     errors > 0 ? c.yellow.bold(`${errors} error${errors === 1 ? '' : 's'}`) : '',
     passed > 0 ? c.green(`${passed} passed`) : '',
   ].filter(Boolean);
-  return `${parts.join(', ')} ${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
+  const summary = `${parts.length > 0 ? `${parts.join(', ')} ` : ''}${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
+  return report.interrupted ? `${summary} · ${c.yellow.bold('interrupted')}` : summary;
 }
 
 function cut(text: string, width: number): string {

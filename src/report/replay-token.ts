@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { RacecheckError } from '../errors.js';
 
 /** Everything needed to rerun one recorded schedule. */
 export interface ReplayRecipe {
@@ -12,15 +13,27 @@ export interface ReplayRecipe {
   readonly counts: readonly number[];
 }
 
-export class ReplayTokenError extends Error {
-  readonly code = 'RACECHECK_REPLAY_TOKEN';
+export class ReplayTokenError extends RacecheckError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ReplayTokenError';
+    super('RACECHECK_REPLAY_TOKEN', message);
   }
 }
 
 const FORMAT_VERSION = 1;
+
+/**
+ * The longest schedule a token carries, and so the largest `--max-steps` (a longer run could not be
+ * replayed). Every count in a token is checked against these bounds before anything is allocated: a token
+ * is input, and a crafted one must cost no more than a real one.
+ */
+export const MAX_SCHEDULE_STEPS = 1_000_000;
+/** A token's text, at most: far above what a shell passes as one argument (128 KiB on Linux). */
+export const MAX_TOKEN_LENGTH = 1 << 20;
+const MAX_ID_BYTES = 4096;
+const MAX_STRATEGY_BYTES = 64;
+const MAX_UINT32 = 2 ** 32 - 1;
+/** The decoded payload's size for the longest schedule: a seed, two strings, a length, two varints a step. */
+const MAX_PAYLOAD_BYTES = 5 + (5 + MAX_ID_BYTES) + (5 + MAX_STRATEGY_BYTES) + 5 + MAX_SCHEDULE_STEPS * 2 * 5;
 
 /**
  * `<version>.<base64url(deflate(payload))>`: only URL-safe characters, so it pastes into a shell, a URL or
@@ -38,30 +51,93 @@ export function encodeReplayToken(recipe: ReplayRecipe): string {
   return `${FORMAT_VERSION}.${deflateRawSync(Uint8Array.from(bytes)).toString('base64url')}`;
 }
 
+/**
+ * Decodes a token into data and checks every field; it never evaluates anything. What the id names is
+ * checked by the caller against the file system (see cli/replay.ts) before any module is imported.
+ */
 export function decodeReplayToken(token: string): ReplayRecipe {
-  const match = /^(\d+)\.([A-Za-z0-9_-]+)$/.exec(token.trim());
+  const text = token.trim();
+  if (text.length > MAX_TOKEN_LENGTH) {
+    throw new ReplayTokenError(`the replay token is too long (${text.length.toLocaleString('en-US')} characters; racecheck prints at most ${MAX_TOKEN_LENGTH.toLocaleString('en-US')})`);
+  }
+  const match = /^(\d{1,6})\.([A-Za-z0-9_-]+)$/.exec(text);
   if (!match) throw new ReplayTokenError('not a replay token: expected <version>.<data>, as racecheck prints it');
   if (Number(match[1]) !== FORMAT_VERSION) {
     throw new ReplayTokenError(`replay token format ${match[1]} is not supported by this racecheck (it reads format ${FORMAT_VERSION})`);
   }
   let bytes: Uint8Array;
   try {
-    bytes = inflateRawSync(Buffer.from(match[2]!, 'base64url'));
-  } catch {
+    bytes = inflateRawSync(Buffer.from(match[2]!, 'base64url'), { maxOutputLength: MAX_PAYLOAD_BYTES });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReplayTokenError(`the replay token decompresses to more than ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')} bytes, more than any schedule racecheck records`);
+    }
     throw new ReplayTokenError('the replay token is damaged (it does not decompress); copy it again in full');
   }
-  const reader = { bytes, offset: 0 };
-  try {
-    const seed = readVarint(reader);
-    const id = readString(reader);
-    const strategy = readString(reader);
-    const length = readVarint(reader);
-    const choices = Array.from({ length }, () => readVarint(reader));
-    const counts = Array.from({ length }, () => readVarint(reader));
-    if (reader.offset !== bytes.length) throw new RangeError('trailing bytes');
-    return { id, strategy, seed, choices, counts };
-  } catch {
-    throw new ReplayTokenError('the replay token is damaged (its contents do not parse); copy it again in full');
+  const reader = new Reader(bytes);
+  const seed = reader.varint('seed');
+  const id = reader.string('scenario id', MAX_ID_BYTES);
+  const strategy = reader.string('strategy', MAX_STRATEGY_BYTES);
+  const length = reader.varint('schedule length');
+  if (length > MAX_SCHEDULE_STEPS) throw damaged(`its schedule has ${length} steps, more than the ${MAX_SCHEDULE_STEPS.toLocaleString('en-US')} racecheck records`);
+  // Two varints a step, at least a byte each: a length the payload cannot hold is refused before allocating.
+  if (length * 2 > reader.remaining) throw damaged('its schedule is shorter than it says');
+  const choices = new Array<number>(length);
+  for (let i = 0; i < length; i++) choices[i] = reader.varint('choice');
+  const counts = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
+    const count = reader.varint('candidate count');
+    if (count < 1 || choices[i]! >= count) throw damaged(`step ${i + 1} chooses candidate ${choices[i]} of ${count}`);
+    counts[i] = count;
+  }
+  if (reader.remaining !== 0) throw damaged('it has bytes after the schedule');
+  if (!/^[\w:.-]+$/.test(strategy)) throw damaged(`its strategy name ${JSON.stringify(strategy)} is not one racecheck writes`);
+  const hash = id.lastIndexOf('#');
+  if (hash <= 0 || hash === id.length - 1 || id.includes('\0')) throw damaged(`its scenario id ${JSON.stringify(id)} is not <file>#<export>`);
+  return { id, strategy, seed, choices, counts };
+}
+
+function damaged(reason: string): ReplayTokenError {
+  return new ReplayTokenError(`the replay token is damaged (${reason}); copy it again in full`);
+}
+
+class Reader {
+  private offset = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  /** An unsigned 32-bit varint: at most five bytes. */
+  varint(what: string): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 5; i++) {
+      const byte = this.bytes[this.offset++];
+      if (byte === undefined) throw damaged(`it ends inside the ${what}`);
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (value > MAX_UINT32) break;
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw damaged(`its ${what} is out of range`);
+  }
+
+  string(what: string, maxBytes: number): string {
+    const length = this.varint(`${what}'s length`);
+    if (length > maxBytes) throw damaged(`its ${what} is ${length} bytes long, more than ${maxBytes}`);
+    if (length > this.remaining) throw damaged(`it ends inside the ${what}`);
+    const slice = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(slice);
+    } catch {
+      throw damaged(`its ${what} is not UTF-8 text`);
+    }
   }
 }
 
@@ -78,24 +154,4 @@ function writeString(out: number[], text: string): void {
   const encoded = Buffer.from(text, 'utf8');
   writeVarint(out, encoded.length);
   for (const byte of encoded) out.push(byte);
-}
-
-function readVarint(reader: { bytes: Uint8Array; offset: number }): number {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    const byte = reader.bytes[reader.offset++];
-    if (byte === undefined) throw new RangeError('truncated');
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return value;
-    scale *= 0x80;
-  }
-}
-
-function readString(reader: { bytes: Uint8Array; offset: number }): string {
-  const length = readVarint(reader);
-  if (reader.offset + length > reader.bytes.length) throw new RangeError('truncated');
-  const text = Buffer.from(reader.bytes.subarray(reader.offset, reader.offset + length)).toString('utf8');
-  reader.offset += length;
-  return text;
 }

@@ -36,6 +36,8 @@ export interface Violation {
   readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
   /** For `timeout` and `blocked-loop`: the replays that confirmed it before it was reported. */
   readonly reproduced?: Reproduced;
+  /** The error's stack, for a violation that is an error (mapped to the original source). */
+  readonly stack?: string;
 }
 
 export interface SearchSummary {
@@ -72,6 +74,8 @@ export interface ResultBase {
   /** The master seed. */
   readonly seed: number;
   readonly search: SearchSummary;
+  /** Set when `signal` stopped the search: `runs` counts the runs that finished. */
+  readonly interrupted?: true;
 }
 
 export type ScenarioResult =

@@ -37,6 +37,11 @@ export type RunScenarioOptions = Omit<SearchSettings, 'strategy'> &
     readonly strategy?: StrategyName | Strategy | undefined;
     /** The id reported for a plain scenario object; loaded scenarios carry their own. */
     readonly id?: string | undefined;
+    /**
+     * Checked before each run: once aborted, no run starts, and the result carries `interrupted: true` and
+     * the runs that finished (a violation found meanwhile is reported unshrunk).
+     */
+    readonly signal?: AbortSignal | undefined;
   };
 
 interface Finding {
@@ -65,6 +70,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   let first: Finding | undefined;
   let divergedAt: SearchSummary['divergedAt'];
   let realIo = false;
+  let interrupted = false;
   const base = (): ResultBase => ({
     id,
     name: scenario.name,
@@ -81,6 +87,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       ...(realIo ? { realIo: true as const } : {}),
       ...(divergedAt === undefined ? {} : options.replay ? { divergedAt } : { nondeterministic: true as const, divergedAt }),
     },
+    ...(interrupted ? { interrupted: true as const } : {}),
   });
 
   const batch = new RejectionBatch(scenario, limits, keepGoing, runs > 1);
@@ -99,6 +106,10 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   batch.watch();
   try {
     for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const runSeed = deriveRunSeed(seed, index);
       options.onRunStart?.(index + 1, runSeed);
       strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
@@ -162,11 +173,11 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   }
   if (!first) {
     const result = base();
-    return { ...result, search: { ...result.search, complete: !realIo && (strategy.covered?.() ?? false) }, status: 'pass', violation: null };
+    return { ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null };
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
   const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
-  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable) return found;
+  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable || options.signal?.aborted) return found;
   options.onViolation?.(found);
   const shrunk = await shrinkSchedule({
     scenario,

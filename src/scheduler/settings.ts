@@ -68,6 +68,11 @@ export interface ResolvedSettings {
   readonly keepGoing: boolean;
 }
 
+/** The name a search with these settings reports as its strategy (before any run: a portfolio's runs have their own). */
+export function strategyNameOf(settings: Pick<SearchSettings, 'strategy' | 'replay'>): string {
+  return settings.replay ? 'replay' : (settings.strategy ?? DEFAULTS.strategy);
+}
+
 export function resolveLimits(settings: SearchSettings, scenario: ScenarioDefaults): Limits {
   return {
     maxSteps: settings.maxSteps ?? scenario.maxSteps ?? DEFAULTS.maxSteps,

@@ -1,0 +1,80 @@
+import { ChildSession, type ChildSettings } from './child-session.js';
+
+/**
+ * At most `size` child processes at a time, each used for one job and then ended, as vitest's `forks`
+ * pool does with isolation on: every file starts in a fresh process. Children are started ahead of need
+ * (while the parent still discovers files, and as soon as one ends while files are waiting), because a
+ * child's own start-up (Node, tsx, the rewriter) is most of what one small file costs.
+ */
+export class WorkerPool {
+  private readonly idle: ChildSession[] = [];
+  private readonly busy = new Set<ChildSession>();
+  private readonly waiters: { resolve: (session: ChildSession | undefined) => void }[] = [];
+  private stopped = false;
+  /** Jobs that will ask for a child soon (files not started yet): idle children are started for them. */
+  private expected = 0;
+
+  constructor(
+    private readonly settings: ChildSettings,
+    private size: number,
+  ) {}
+
+  /** Sets how many children may run at once, and how many jobs are still to come; starts children for them. */
+  plan(size: number, expected: number): void {
+    this.size = Math.max(1, size);
+    this.expected = expected;
+    this.fill();
+  }
+
+  /** A child to give one job to; undefined once the pool is stopped. */
+  acquire(): Promise<ChildSession | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    if (this.expected > 0) this.expected--;
+    const session = this.idle.shift() ?? (this.live < this.size ? new ChildSession(this.settings) : undefined);
+    if (session) {
+      this.busy.add(session);
+      this.fill();
+      return Promise.resolve(session);
+    }
+    return new Promise((resolve) => this.waiters.push({ resolve }));
+  }
+
+  /** Ends a child that did its job (and what it started); its place goes to the next job. */
+  async release(session: ChildSession): Promise<void> {
+    await session.end();
+    this.busy.delete(session);
+    this.fill();
+  }
+
+  /** Children with a job, to interrupt or end. */
+  get running(): readonly ChildSession[] {
+    return [...this.busy];
+  }
+
+  /** Starts no more children; ends the idle ones. Children with a job are left to their caller. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+    await Promise.all(this.idle.splice(0).map((session) => session.end()));
+  }
+
+  /** Ends every child, busy ones too. */
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all([...this.busy].map((session) => session.end()));
+  }
+
+  private get live(): number {
+    return this.idle.length + this.busy.size;
+  }
+
+  private fill(): void {
+    if (this.stopped) return;
+    while (this.waiters.length > 0 && this.live < this.size) {
+      const session = this.idle.shift() ?? new ChildSession(this.settings);
+      this.busy.add(session);
+      this.waiters.shift()!.resolve(session);
+    }
+    while (this.live < this.size && this.idle.length < this.expected) this.idle.push(new ChildSession(this.settings));
+  }
+}

@@ -1,0 +1,186 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { argsOf, normalizeTimings, parseReport, runMain } from './helpers.js';
+
+describe('racecheck on the bundled counter', () => {
+  it('reports the lost update with a timeline and a command that reproduces it', async () => {
+    const { code, stdout, stderr } = await runMain(['scenarios/counter.ts', '--seed', '42']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^racecheck \d+\.\d+\.\d+ · 1 file · seed 42\n/);
+    expect(stdout).toMatch(/✗ scenarios\/counter\.ts#default  1 run · 20 steps  check: expected 10, got 9/);
+    expect(stdout).toMatch(/resume counter\.ts:13:5/);
+    expect(stdout).toContain('reproduce:');
+    expect(stdout).toMatch(/racecheck scenarios\/counter\.ts --replay 1\.[\w-]+/);
+    expect(stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('prints the same pretty report for the same seed (snapshot, timings normalised)', async () => {
+    const { stdout } = await runMain(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', '--seed', '7', '--runs', '30'], { env: { COLUMNS: '110' } });
+    await expect(normalizeTimings(stdout)).toMatchFileSnapshot('__snapshots__/counter.pretty.txt');
+  });
+
+  it('colours only when asked: FORCE_COLOR overrides a pipe', async () => {
+    const { stdout } = await runMain(['scenarios/counter.ts', '--seed', '1'], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(stdout).toMatch(/\x1b\[/);
+  });
+});
+
+describe('document reporters', () => {
+  it('prints exactly one JSON document matching the documented schema, and nothing a scenario prints', async () => {
+    const { code, stdout } = await runMain(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', 'test/fixtures/cli/noisy.ts', '--seed', '3', '--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    expect(report).toMatchObject({ seed: 3, interrupted: false, summary: { scenarios: 4, passed: 2, failed: 2, errors: 0 } });
+    expect(report.scenarios.map((s) => s.id)).toEqual([
+      'scenarios/counter.ts#default',
+      'test/fixtures/core/counter-locked.ts#exclusive',
+      'test/fixtures/core/counter-locked.ts#locked',
+      'test/fixtures/cli/noisy.ts#noisy',
+    ]);
+    expect(report.scenarios[0]!.violation).toMatchObject({ kind: 'check', command: expect.stringContaining('--replay') });
+  });
+
+  it('writes JUnit XML next to the pretty report', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'racecheck-junit-'));
+    const file = path.join(dir, 'reports', 'racecheck.xml');
+    const { code, stdout } = await runMain(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', '--seed', '3', '--reporter', 'pretty', '--reporter', 'junit', '--output', file]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ scenarios/counter.ts#default');
+    const xml = await readFile(file, 'utf8');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="racecheck" tests="3" failures="1" errors="0"/);
+    expect(xml).toContain('<testcase classname="scenarios/counter.ts" name="default: counter: read-await-write loses updates"');
+    expect(xml).toMatch(/<failure message="check: expected 10, got \d+" type="check">check: expected 10, got \d+\n/);
+    expect(xml).toContain('reproduce: racecheck scenarios/counter.ts --replay 1.');
+    expect(xml).toContain('<testcase classname="test/fixtures/core/counter-locked.ts" name="exclusive"');
+  });
+
+  it('refuses two document reporters on stdout', async () => {
+    const { code, stderr } = await runMain(['scenarios/counter.ts', '--json', '--reporter', 'junit']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('racecheck: junit and json cannot both write to stdout; give one a file with --reporter name:file or --output\n');
+  });
+});
+
+describe('reproduction', () => {
+  it('reruns the printed command and gets the same violation and trace', async () => {
+    const first = parseReport((await runMain(['test/fixtures/core/imported.ts', '--seed', '11', '--json'])).stdout).scenarios[0]!;
+    const again = await runMain([...argsOf(first.violation!.command), '--json']);
+    expect(again.code).toBe(1);
+    const replayed = parseReport(again.stdout).scenarios[0]!;
+    expect(replayed.violation).toMatchObject({ kind: first.violation!.kind, message: first.violation!.message, trace: first.violation!.trace });
+
+    // Without naming the file: the token names it.
+    const bare = await runMain(['--replay', first.violation!.replay]);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('✗ test/fixtures/core/imported.ts#overdraft');
+
+    const stale = await runMain(['test/fixtures/core/counter.ts', '--replay', first.violation!.replay]);
+    expect(stale).toMatchObject({ code: 2, stderr: 'racecheck: the replay token is for test/fixtures/core/imported.ts#overdraft, which is not among the scenarios loaded\n' });
+
+    const damaged = await runMain(['--replay', `${first.violation!.replay.slice(0, -6)}AAAAAA`]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/^racecheck: the replay token is damaged/);
+  });
+
+  it('reruns a failing run from its own seed with --runs 1', async () => {
+    const random = ['--strategy', 'random', '--no-shrink', '--json'];
+    const first = parseReport((await runMain(['scenarios/counter.ts', '--seed', '1000', ...random])).stdout).scenarios[0]!.violation!;
+    const again = parseReport((await runMain(['scenarios/counter.ts', '--filter', 'counter.ts#default', '--seed', String(first.seed), '--runs', '1', ...random])).stdout)
+      .scenarios[0]!.violation!;
+    expect(again).toMatchObject({ message: first.message, trace: first.trace, run: 1 });
+  });
+});
+
+describe('exit codes and bad input', () => {
+  it('exits 0 when nothing is found, 1 on a violation', async () => {
+    expect((await runMain(['test/fixtures/core/counter-locked.ts', '--runs', '20'])).code).toBe(0);
+    expect((await runMain(['test/fixtures/core/counter.ts', '--filter', 'racy', '--seed', '1'])).code).toBe(1);
+  });
+
+  it('takes globs and directories', async () => {
+    const glob = parseReport((await runMain(['test/fixtures/core/counter*.ts', '--runs', '5', '--seed', '1', '--json'])).stdout);
+    expect(glob.scenarios.map((s) => s.id)).toEqual([
+      'test/fixtures/core/counter-locked.ts#exclusive',
+      'test/fixtures/core/counter-locked.ts#locked',
+      'test/fixtures/core/counter.ts#atomic',
+      'test/fixtures/core/counter.ts#racy',
+    ]);
+    const directory = parseReport((await runMain(['test/fixtures/packages', '--runs', '5', '--seed', '1', '--json'])).stdout);
+    expect(directory.scenarios.map((s) => s.id)).toEqual(['test/fixtures/packages/uses-package.ts#viaPackage']);
+  });
+
+  it('prints help, with every option, and the version', async () => {
+    const help = await runMain(['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--runs', '--seed', '--strategy', '--max-steps', '--timeout', '--max-blocking', '--filter', '--reporter', '--output', '--json', '--replay', '--workers', '--shard', '--config', '--no-shrink']) {
+      expect(help.stdout).toContain(flag);
+    }
+    expect(await runMain(['--version'])).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['a path that does not exist', ['nope/missing.ts'], /^racecheck: nope\/missing\.ts: no such file or directory\n$/],
+    ['a directory with no scenario modules', ['test/fixtures/cli/empty-dir'], /^racecheck: test\/fixtures\/cli\/empty-dir: no scenario modules in this directory/],
+    ['a directory whose modules export no scenario', ['test/fixtures/cli/helpers-only'], /^racecheck: test\/fixtures\/cli\/helpers-only: no scenario modules \(no file there exports/],
+    ['a file that exports no scenario', ['test/fixtures/cli/helpers-only/helper.ts'], /^racecheck: test\/fixtures\/cli\/helpers-only\/helper\.ts: exports no scenario/],
+    ['--runs abc', ['scenarios/counter.ts', '--runs', 'abc'], /^racecheck: option '--runs <n>' argument 'abc' is invalid\. expected an integer from 1 to 1000000000\.\n$/],
+    ['--seed -x', ['scenarios/counter.ts', '--seed', '-x'], /^racecheck: option '--seed <n>' argument '-x' is invalid\. expected an integer from 0 to 4294967295\.\n$/],
+    ['an unknown strategy', ['scenarios/counter.ts', '--strategy', 'chaos'], /^racecheck: option '--strategy <name>' argument 'chaos' is invalid\. expected one of portfolio, random, pct, exhaustive\.\n$/],
+    ['an unknown reporter', ['scenarios/counter.ts', '--reporter', 'xml'], /^racecheck: --reporter xml: unknown reporter "xml" \(expected pretty, json, junit, or the path of a reporter module/],
+    ['an unknown option', ['scenarios/counter.ts', '--frobnicate'], /^racecheck: unknown option '--frobnicate' \(see racecheck --help\)\n$/],
+    ['a filter that matches nothing', ['scenarios/counter.ts', '--filter', 'zzz'], /^racecheck: --filter zzz: no scenario's id or name contains it\n$/],
+  ];
+  it.each(usage)('exits 2 with one line on stderr for %s', async (_name, args, message) => {
+    const { code, stdout, stderr } = await runMain(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stdout).toBe('');
+  });
+});
+
+describe('strategies on the command line', () => {
+  it('proves a small scenario with --strategy exhaustive --max-preemptions, and says so', async () => {
+    const pretty = await runMain(['test/fixtures/core/strategies.ts', '--filter', 'fourLocked', '--strategy', 'exhaustive', '--max-preemptions', '2']);
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).toMatch(/✓ test\/fixtures\/core\/strategies\.ts#fourLocked +[\d,]+ runs · [\d,]+ steps · [\d,]+ runs\/s · all [\d,]+ schedules with ≤ 2 preemptions/);
+    const json = parseReport((await runMain(['test/fixtures/core/strategies.ts', '--filter', 'fourLocked', '--strategy', 'exhaustive', '--max-preemptions', '2', '--json'])).stdout);
+    expect(json.scenarios[0]).toMatchObject({ status: 'pass', search: { strategy: 'exhaustive', complete: true, maxPreemptions: 2 } });
+  });
+
+  it('runs pct with a depth, shrinks by default, and reports unshrunk schedules with --no-shrink', async () => {
+    const shrunk = parseReport((await runMain(['scenarios/counter.ts', '--strategy', 'pct', '--depth', '2', '--seed', '5', '--json'])).stdout);
+    expect(shrunk.scenarios[0]!.violation).toMatchObject({ kind: 'check', strategy: 'pct', shrunk: true, preemptions: 1 });
+    const raw = parseReport((await runMain(['scenarios/counter.ts', '--strategy', 'pct', '--depth', '2', '--seed', '5', '--no-shrink', '--json'])).stdout);
+    expect(raw.scenarios[0]!.violation).toMatchObject({ kind: 'check', strategy: 'pct', shrunk: false });
+  });
+});
+
+describe('what is instrumented', () => {
+  it('leaves a dependency native, and instruments it with --include <package>', async () => {
+    const native = await runMain(['test/fixtures/packages/uses-package.ts', '--seed', '1', '--json']);
+    expect(native.code).toBe(0);
+    const included = await runMain(['test/fixtures/packages/uses-package.ts', '--include', 'slow-counter', '--seed', '1', '--json']);
+    expect(included.code).toBe(1);
+    const violation = parseReport(included.stdout).scenarios[0]!.violation!;
+    expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
+  });
+
+  it('leaves project files native with --exclude <glob>', async () => {
+    expect((await runMain(['test/fixtures/core/imported.ts', '--seed', '1'])).code).toBe(1);
+    expect((await runMain(['test/fixtures/core/imported.ts', '--exclude', 'test/fixtures/core/lib/**', '--seed', '1'])).code).toBe(0);
+  });
+});
+
+describe('real sockets', () => {
+  it('finds a lost update in a handler served over loopback, the same way every time', async () => {
+    const runs = await Promise.all([1, 2].map(() => runMain(['test/fixtures/cli/loopback.ts', '--seed', '1', '--runs', '30', '--max-blocking', '60000', '--json'])));
+    const [first, second] = runs.map((run) => parseReport(run.stdout).scenarios[0]!.violation!);
+    expect(first).toMatchObject({ kind: 'check', message: 'expected 2 hits, got 1' });
+    expect(first!.trace.some((step) => step.task === '(external)')).toBe(true);
+    expect(second!.trace).toEqual(first!.trace);
+  });
+});
