@@ -3,6 +3,7 @@
  * export is `defineReporter({ output, create })` (or a bare `create` function, taken as a document
  * reporter) and pass its path: `--reporter ./my-reporter.mjs` or `--reporter ./my-reporter.mjs:out.txt`.
  */
+import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createPrettyReporter } from './pretty.js';
@@ -63,6 +64,11 @@ export const builtinReporters = {
     description: 'JUnit XML for CI systems',
     create: (context) => createJunitReporter(context.write),
   }),
+  html: defineReporter({
+    output: 'document',
+    description: 'one self-contained HTML page with a timeline per failing scenario (--reporter html:report.html)',
+    create: (context) => createHtmlReporter(context.write),
+  }),
 } as const satisfies Record<string, ReporterDefinition>;
 
 export type BuiltinReporterName = keyof typeof builtinReporters;
@@ -82,6 +88,7 @@ export function toReporterDefinition(value: unknown): ReporterDefinition | undef
   return { output: candidate.output, description: typeof candidate.description === 'string' ? candidate.description : '', create: candidate.create };
 }
 
+export { createHtmlReporter, formatHtml } from './html.js';
 export { createJsonReporter } from './json.js';
 export { createJunitReporter, formatJunit } from './junit.js';
 export { createPrettyReporter, type PrettyOptions } from './pretty.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ViolationKind } from 'racecheck';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, type CliRun } from '../cli/helpers.js';
+import { ROOT, runCli, type CliRun } from '../cli/run-cli.js';
 
 /**
  * The scenario library in scenarios/: every `buggy*` export must fail with the violation its bug causes,
