@@ -17,7 +17,7 @@ export type { Candidate, RunInfo, Strategy } from './scheduler/types.js';
 export { VIOLATION_KIND_NAMES, type ViolationKind } from './scheduler/violation-kinds.js';
 export type { SiteRef } from './site.js';
 export { InstrumentationError, type InstrumentOptions } from './instrument/register.js';
-export { defineConfig, type RacecheckConfig } from './cli/config.js';
+export { defineConfig, type RacecheckConfig } from './cli/define-config.js';
 
 /**
  * Installs racecheck in this thread: the runtime that rewritten awaits call (with virtual time), then the

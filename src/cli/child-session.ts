@@ -3,20 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { descendantsOf, processesWithVariable, signalProcess } from './processes.js';
-import { createMessageReader, encodeMessage, FROM_PARENT_FD, INSTRUMENT_VARIABLE, TO_PARENT_FD, type ChildJob, type FromChild, type InstrumentConfig } from './protocol.js';
+import { createMessageReader, encodeMessage, FROM_PARENT_FD, INSTRUMENT_VARIABLE, TAG_VARIABLE, TO_PARENT_FD, type ChildJob, type FromChild, type InstrumentConfig } from './protocol.js';
 
 /** The built child entry; from src/cli (tests) and dist/cli alike, two levels below the package root. */
 const CHILD_ENTRY = fileURLToPath(new URL('../../dist/cli/child.js', import.meta.url));
-/** Every process a child starts inherits this variable (unless given an environment of its own): how its leftovers are found. */
-export const TAG_VARIABLE = 'RACECHECK_CHILD';
 const STDERR_TAIL = 16 * 1024;
 /** After the child exits, how long its pipes may stay open (held by a process it left) before they are given up on. */
 const CLOSE_GRACE_MS = 1000;
 
 export interface ChildSettings {
   readonly cwd: string;
-  /** What the child instruments: it installs that as soon as it starts, before it has a job. */
-  readonly instrument: InstrumentConfig;
+  /**
+   * What the child instruments: it installs that as soon as it starts, before it has a job. Undefined for
+   * a child started before the options are read; `configure` tells it later.
+   */
+  instrument: InstrumentConfig | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where what scenarios print goes; undefined discards it. Read as output arrives. */
   output: NodeJS.WritableStream | undefined;
@@ -46,11 +47,13 @@ export class ChildSession {
   private listener: ((message: FromChild) => void) | undefined;
   private readonly early: FromChild[] = [];
   private ended = false;
+  private configured: boolean;
 
   constructor(settings: ChildSettings) {
+    this.configured = settings.instrument !== undefined;
     this.process = spawn(process.execPath, [CHILD_ENTRY], {
       cwd: settings.cwd,
-      env: { ...settings.env, [TAG_VARIABLE]: this.tag, [INSTRUMENT_VARIABLE]: JSON.stringify(settings.instrument) },
+      env: { ...settings.env, [TAG_VARIABLE]: this.tag, ...(settings.instrument ? { [INSTRUMENT_VARIABLE]: JSON.stringify(settings.instrument) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
@@ -104,18 +107,29 @@ export class ChildSession {
     this.post({ type: 'job', job });
   }
 
+  /** Tells a child started without them what to instrument. */
+  configure(config: InstrumentConfig): void {
+    if (this.configured) return;
+    this.configured = true;
+    this.post({ type: 'instrument', config });
+  }
+
   /** Asks the child to start no more runs and report what it has. */
   interrupt(): void {
     this.post({ type: 'interrupt' });
   }
 
-  /** Ends the child and every process it started, now; resolves once it has exited and its pipes are read. */
-  end(): Promise<ChildExit> {
+  /**
+   * Ends the child and every process it started, now; resolves once it has exited and its pipes are read.
+   * `finished`: it said it is done, having ended what its scenarios left itself, so its descendants need
+   * not be walked.
+   */
+  end(finished = false): Promise<ChildExit> {
     if (!this.ended) {
       this.ended = true;
       // Its descendants are found through it while it lives; those that left its process group would be lost with it.
       const pid = this.process.pid;
-      if (pid !== undefined && this.process.exitCode === null && this.process.signalCode === null) {
+      if (!finished && pid !== undefined && this.process.exitCode === null && this.process.signalCode === null) {
         for (const child of descendantsOf(pid)) signalProcess(child.pid, 'SIGKILL');
       }
       this.endTree();

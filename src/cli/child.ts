@@ -13,9 +13,8 @@ import type { Site, SiteRef } from '../site.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import type { LeftProcess, ReportError } from '../report/types.js';
 import { createHeartbeatBuffer, HeartbeatWriter, readHeartbeat } from './heartbeat.js';
-import { TAG_VARIABLE } from './child-session.js';
 import { commandOf, descendantsOf, processesWithVariable, signalProcess } from './processes.js';
-import { encodeMessage, INSTRUMENT_VARIABLE, TO_PARENT_FD, type ChildJob, type InstrumentConfig, type DeathCause, type FromChild, type RunSnapshot, type ScenarioInfo, type ToChild } from './protocol.js';
+import { encodeMessage, INSTRUMENT_VARIABLE, TAG_VARIABLE, TO_PARENT_FD, type ChildJob, type InstrumentConfig, type DeathCause, type FromChild, type RunSnapshot, type ScenarioInfo, type ToChild } from './protocol.js';
 import type { ToWatchdog, WatchdogData } from './watchdog.js';
 
 // Captured before any scenario code runs: a scenario may replace any of them.
@@ -61,11 +60,15 @@ watchdog.unref();
 const toWatchdog = (message: ToWatchdog) => watchdog.postMessage(message);
 // Installed now, while the parent discovers files and the watchdog boots: tsx and the rewriter (and the
 // module hooks' own thread) are the bulk of a child's start-up. The variable is not for the scenario's children.
-const instrument = JSON.parse(process.env[INSTRUMENT_VARIABLE] ?? '{}') as InstrumentConfig;
+// A child started before the options were read gets them in a message instead.
+const given = process.env[INSTRUMENT_VARIABLE];
 delete process.env[INSTRUMENT_VARIABLE];
+let configure: (config: InstrumentConfig) => void = () => undefined;
+const instrumentation = given ? Promise.resolve(JSON.parse(given) as InstrumentConfig) : new Promise<InstrumentConfig>((resolve) => (configure = resolve));
 const modules = (async () => {
   const loaded = await Promise.all([import('../scenario/load.js'), import('../scheduler/search.js'), import('../scheduler/runtime.js'), import('../instrument/register.js'), import('../scheduler/settings.js')]);
   const [, , runtime, register] = loaded;
+  const instrument = await instrumentation;
   runtime.onSitesRegistered(onSites);
   runtime.installRuntime();
   try {
@@ -81,6 +84,7 @@ const controller = new AbortController();
 const job = new Promise<ChildJob>((resolve) => {
   watchdog.on('message', (message: ToChild) => {
     if (message.type === 'job') resolve(message.job);
+    else if (message.type === 'instrument') configure(message.config);
     else controller.abort();
   });
 });
@@ -90,14 +94,18 @@ async function main(job: ChildJob): Promise<void> {
   const [{ loadScenarioModule, LoadError }, { runScenario }, , , { resolveRuns, resolveLimits, strategyNameOf }] = await modules;
 
   phase = 'loading';
-  const atStart = currentProcesses();
+  // Nothing of the scenario's has run yet: whatever runs at the end and was not here now is to be ended.
+  const atStart = new Set<number>();
   let loaded: Awaited<ReturnType<typeof loadScenarioModule>>;
   try {
     loaded = await loadScenarioModule(job.file, { cwd: job.cwd, include: job.include, exclude: job.exclude });
   } catch (error) {
     send({ type: 'load-error', file: job.file, error: error instanceof LoadError ? toReportError(error) : unexpected(error) });
+    await endLeftovers(atStart);
     return finish();
   }
+  // What runs now was started by racecheck or by the module's top level: a scenario is charged only with what it adds.
+  const afterLoad = currentProcesses();
 
   const infos = new Map<string, { info: ScenarioInfo; scenario?: LoadedScenario }>();
   for (const scenario of loaded.scenarios) {
@@ -130,7 +138,6 @@ async function main(job: ChildJob): Promise<void> {
     current = info.id;
     send({ type: 'start', id: info.id });
     toWatchdog({ type: 'scenario', id: info.id, timeoutMs: info.timeoutMs });
-    const before = currentProcesses();
     heartbeat.startScenario();
     let lastProgress = performance.now();
     try {
@@ -151,7 +158,7 @@ async function main(job: ChildJob): Promise<void> {
       });
       heartbeat.endRun();
       toWatchdog({ type: 'scenario', id: undefined, timeoutMs: 0 });
-      const processesLeft = await endLeftovers(before);
+      const processesLeft = await endLeftovers(afterLoad);
       send({ type: 'result', id: info.id, result, ...(processesLeft.length > 0 ? { processesLeft } : {}) });
     } catch (error) {
       heartbeat.endRun();

@@ -3,17 +3,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { displayPath } from '../paths.js';
 import { UsageError } from './errors.js';
-import { OptionValueError, OPTIONS, type OptionName, type OptionSpec, type OptionValues, type RacecheckConfig } from './option-table.js';
+import { OptionValueError, OPTIONS, type OptionName, type OptionSpec, type OptionValues } from './option-table.js';
 
-export type { RacecheckConfig } from './option-table.js';
+export { defineConfig, type RacecheckConfig } from './define-config.js';
 
 /** Looked for, in this order, in the working directory when no --config is given. */
 export const CONFIG_FILES = ['racecheck.config.ts', 'racecheck.config.mts', 'racecheck.config.js', 'racecheck.config.mjs'] as const;
-
-/** Identity helper that types a config file's default export. A plain object works the same. */
-export function defineConfig(config: RacecheckConfig): RacecheckConfig {
-  return config;
-}
 
 /** The config file to read: the one given, else the first of CONFIG_FILES in cwd, else none. */
 export function findConfigFile(cwd: string, given: string | undefined): string | undefined {

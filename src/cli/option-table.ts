@@ -151,7 +151,7 @@ export const OPTIONS = {
   runs: option({
     kind: integer(1, MAX_RUNS),
     where: 'both',
-    description: `schedules to try per scenario (default: the scenario's runs, else ${DEFAULTS.runs}; exhaustive: up to ${strategyDescriptor('exhaustive').defaultRuns.toLocaleString('en-US')})`,
+    description: `schedules to try per scenario (default: the scenario's runs, else ${DEFAULTS.runs}; exhaustive: up to ${thousands(strategyDescriptor('exhaustive').defaultRuns)})`,
   }),
   seed: option({
     kind: integer(0, MAX_SEED),
@@ -183,7 +183,7 @@ export const OPTIONS = {
   maxSteps: option({
     kind: integer(1, MAX_SCHEDULE_STEPS),
     where: 'both',
-    description: `steps allowed in one run before a max-steps violation (default ${DEFAULTS.maxSteps.toLocaleString('en-US')})`,
+    description: `steps allowed in one run before a max-steps violation (default ${thousands(DEFAULTS.maxSteps)})`,
   }),
   timeout: option({
     kind: integer(1, MAX_MS, '<ms>'),
@@ -268,6 +268,11 @@ export type RacecheckConfig = { readonly [K in ConfigKey]?: ConfigValueOf<(typeo
 /** `maxSteps` → `max-steps`. */
 export function flagOf(name: OptionName): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** 100000 → 100,000, without Intl (whose start-up would cost every process that loads this table). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function describe(value: unknown): string {

@@ -3,7 +3,7 @@ import { mkdir, writeFile, access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtinReporters, isBuiltinReporter, toReporterDefinition, type ReporterContext, type ReporterDefinition } from '../report/reporters.js';
+import { builtinReporters, isBuiltinReporter, toReporterDefinition, type ReporterContext, type ReporterDefinition } from '../report/registry.js';
 import type { Reporter } from '../report/types.js';
 import { UsageError } from './errors.js';
 
@@ -74,7 +74,7 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
   const stdout = guard(settings.stdout, 'stdout');
   const stderr = guard(settings.stderr, 'stderr');
   const failures: ReportWriteError[] = [];
-  const reporters = targets.map((target): Reporter => {
+  const reporters = await Promise.all(targets.map(async (target): Promise<Reporter> => {
     const terminal = documentOnStdout ? stderr : stdout;
     const interactive = target.file === undefined && Boolean(terminal.stream.isTTY);
     const width = interactive && settings.stdout.columns ? settings.stdout.columns : Number(settings.env.COLUMNS) || 120;
@@ -95,13 +95,16 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
         }
       },
     };
-    const reporter = target.definition.create(context);
+    const reporter = await target.definition.create(context);
     if (!fileStream) return reporter;
-    return { ...reporter, onEnd: async (report) => {
-      await reporter.onEnd?.(report);
-      await fileStream.close();
-    } };
-  });
+    return {
+      ...reporter,
+      onEnd: async (report) => {
+        await reporter.onEnd?.(report);
+        await fileStream.close();
+      },
+    };
+  }));
   return {
     reporters,
     terminalReport: targets.some((t) => t.definition.output === 'stream' && t.file === undefined),

@@ -14,6 +14,9 @@ import type { HeartbeatReading } from './heartbeat.js';
 export const TO_PARENT_FD = 3;
 export const FROM_PARENT_FD = 4;
 
+/** Every process a child starts inherits this variable (unless given an environment of its own): how its leftovers are found. */
+export const TAG_VARIABLE = 'RACECHECK_CHILD';
+
 /** The child's instrumentation, given in its environment at spawn so that it can install it before its job comes. */
 export const INSTRUMENT_VARIABLE = 'RACECHECK_INSTRUMENT';
 
@@ -51,7 +54,11 @@ export interface ScenarioInfo {
   readonly error?: ReportError;
 }
 
-export type ToChild = { readonly type: 'job'; readonly job: ChildJob } | { readonly type: 'interrupt' };
+export type ToChild =
+  /** What to instrument, for a child started before the options were read (its environment then has none). */
+  | { readonly type: 'instrument'; readonly config: InstrumentConfig }
+  | { readonly type: 'job'; readonly job: ChildJob }
+  | { readonly type: 'interrupt' };
 
 /** What ended a child that did not finish its job, as the child itself saw it (an exit hook, a self-kill). */
 export type DeathCause =

@@ -241,7 +241,7 @@ class FileRun {
           break;
         case 'done':
           done = true;
-          end();
+          void session.end(true);
           break;
       }
     });

@@ -1,4 +1,5 @@
 import { ChildSession, type ChildSettings } from './child-session.js';
+import type { InstrumentConfig } from './protocol.js';
 
 /**
  * At most `size` child processes at a time, each used for one job and then ended, as vitest's `forks`
@@ -24,6 +25,12 @@ export class WorkerPool {
     this.size = Math.max(1, size);
     this.expected = expected;
     this.fill();
+  }
+
+  /** What children instrument: those started before it was known are told, later ones get it at spawn. */
+  configure(instrument: InstrumentConfig): void {
+    this.settings.instrument = instrument;
+    for (const session of [...this.idle, ...this.busy]) session.configure(instrument);
   }
 
   /** A child to give one job to; undefined once the pool is stopped. */

@@ -129,7 +129,7 @@ describe('exit codes and bad input', () => {
     ['--runs abc', ['scenarios/counter.ts', '--runs', 'abc'], /^racecheck: option '--runs <n>' argument 'abc' is invalid\. expected an integer from 1 to 1000000000\.\n$/],
     ['--seed -x', ['scenarios/counter.ts', '--seed', '-x'], /^racecheck: option '--seed <n>' argument '-x' is invalid\. expected an integer from 0 to 4294967295\.\n$/],
     ['an unknown strategy', ['scenarios/counter.ts', '--strategy', 'chaos'], /^racecheck: option '--strategy <name>' argument 'chaos' is invalid\. expected one of portfolio, random, pct, exhaustive\.\n$/],
-    ['an unknown reporter', ['scenarios/counter.ts', '--reporter', 'xml'], /^racecheck: --reporter xml: unknown reporter "xml" \(expected pretty, json, junit, or the path of a reporter module/],
+    ['an unknown reporter', ['scenarios/counter.ts', '--reporter', 'xml'], /^racecheck: --reporter xml: unknown reporter "xml" \(expected pretty, json, junit, html, or the path of a reporter module/],
     ['an unknown option', ['scenarios/counter.ts', '--frobnicate'], /^racecheck: unknown option '--frobnicate' \(see racecheck --help\)\n$/],
     ['a filter that matches nothing', ['scenarios/counter.ts', '--filter', 'zzz'], /^racecheck: --filter zzz: no scenario's id or name contains it\n$/],
   ];

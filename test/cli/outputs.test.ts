@@ -61,6 +61,16 @@ describe('where reports go', () => {
     expect({ code, stderr }).toEqual({ code: 2, stderr: 'racecheck: cannot write the json report to stdout: no space left on the device (ENOSPC)\n' });
   });
 
+  it('writes the HTML report to its file, beside the pretty report', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'racecheck-html-')), 'report.html');
+    const { code, stdout } = await runMain([...counter, '--reporter', 'pretty', '--reporter', `html:${file}`]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ scenarios/counter.ts#default');
+    const html = await readFile(file, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('scenarios/counter.ts#default');
+  });
+
   it('takes a reporter module of ones own, by its path, to stdout or to a file', async () => {
     const reporter = 'test/fixtures/cli/reporters/count-reporter.mjs';
     const { code, stdout } = await runMain([...counter, 'test/fixtures/core/counter-locked.ts', '--reporter', reporter]);
