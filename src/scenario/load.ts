@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RacecheckError } from '../errors.js';
 import { displayPath } from '../paths.js';
+import { mapStackTrace } from '../instrument/positions.js';
 import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
 import { installRuntime } from '../scheduler/runtime.js';
 import { formatCodeFrame } from './code-frame.js';
@@ -160,7 +161,8 @@ function describeImportError(error: unknown, shown: string, cwd: string): LoadEr
 /** `<what>: <Name>: <message>`, with the stack and a code frame at the first frame in the user's code. */
 function thrownError(what: string, error: unknown, shown: string, cwd: string): LoadError {
   if (!(error instanceof Error)) return new LoadError(`${what}: ${String(error)}`, shown, { cause: error });
-  const stack = typeof error.stack === 'string' ? cleanStack(error.stack, cwd) : undefined;
+  // Frames of rewritten modules name the rewritten columns: moved back to the columns as written first.
+  const stack = typeof error.stack === 'string' ? cleanStack(mapStackTrace(error.stack), cwd) : undefined;
   const position = stack ? firstUserFrame(stack, cwd) : undefined;
   return new LoadError(`${what}: ${error.name}: ${firstLine(error.message)}`, shown, {
     position,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReport, runMain, type JsonScenario } from './helpers.js';
+import { parseReport, runMain, type JsonScenario } from '../cli/helpers.js';
 
 /**
  * A file that fails to load is an `error` scenario (its id and file are the file's path) and the other
@@ -74,6 +74,14 @@ describe('files that do not load', () => {
     // No pretty report on the terminal: the reasons go to stderr, one line each.
     expect(stderr.trimEnd().split('\n')).toHaveLength(5);
     expect(stderr).toContain('racecheck: test/fixtures/core/syntax-error.ts:4:35: syntax error: Unexpected token\n');
+  });
+
+  it('maps a frame of a rewritten module back to the column as written', async () => {
+    const { stdout } = await runMain(['test/fixtures/cli/throws-after-await.ts', '--json']);
+    const error = parseReport(stdout).scenarios[0]!.error!;
+    // The await earlier on the line made the rewritten line longer; the column is the one in the file.
+    expect(error).toMatchObject({ line: 2, column: 61 });
+    expect(error.stack).toContain('at <anonymous> (test/fixtures/cli/throws-after-await.ts:2:61)');
   });
 
   it('exits 2 when nothing failed but a file did not load, and prints the frame and the stack', async () => {
