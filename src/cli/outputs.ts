@@ -31,6 +31,8 @@ export interface Outputs {
   readonly terminalReport: boolean;
   /** Stops watching the streams. */
   dispose(): void;
+  /** The first reporter that threw: the others went on; a built-in one throwing is racecheck's bug. */
+  brokenReporter(): { readonly label: string; readonly builtin: boolean; readonly error: unknown } | undefined;
   /** After the last reporter wrote: the first report that could not be written, as an error, or undefined. */
   failure(): ReportWriteError | undefined;
 }
@@ -74,6 +76,7 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
   const stdout = guard(settings.stdout, 'stdout');
   const stderr = guard(settings.stderr, 'stderr');
   const failures: ReportWriteError[] = [];
+  const broken: { label: string; builtin: boolean; error: unknown }[] = [];
   const reporters = await Promise.all(targets.map(async (target): Promise<Reporter> => {
     const terminal = documentOnStdout ? stderr : stdout;
     const interactive = target.file === undefined && Boolean(terminal.stream.isTTY);
@@ -95,7 +98,8 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
         }
       },
     };
-    const reporter = await target.definition.create(context);
+    const created = await target.definition.create(context);
+    const reporter = guardReporter(created, (error) => broken.push({ label: target.label, builtin: isBuiltinReporter(target.label), error }));
     if (!fileStream) return reporter;
     return {
       ...reporter,
@@ -108,6 +112,7 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
   return {
     reporters,
     terminalReport: targets.some((t) => t.definition.output === 'stream' && t.file === undefined),
+    brokenReporter: () => broken[0],
     dispose: () => {
       stdout.dispose();
       stderr.dispose();
@@ -118,6 +123,43 @@ export async function createOutputs(settings: OutputSettings): Promise<Outputs> 
       return failures[0];
     },
   };
+}
+
+/**
+ * A reporter whose hooks cannot stop the others: what one throws is kept for the end (one broken reporter
+ * must not lose the report the others write), and that reporter is called no more.
+ */
+function guardReporter(reporter: Reporter, onThrow: (error: unknown) => void): Reporter {
+  let broken = false;
+  const guarded: Reporter = {};
+  const fail = (error: unknown) => {
+    broken = true;
+    onThrow(error);
+  };
+  for (const hook of ['onStart', 'onFileStart', 'onScenarioStart', 'onProgress', 'onScenarioEnd'] as const) {
+    const call = reporter[hook] as ((arg: unknown) => void) | undefined;
+    if (!call) continue;
+    (guarded as Record<string, unknown>)[hook] = (arg: unknown) => {
+      if (broken) return;
+      try {
+        call.call(reporter, arg);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+  if (reporter.onEnd) {
+    const onEnd = reporter.onEnd;
+    guarded.onEnd = async (report) => {
+      if (broken) return;
+      try {
+        await onEnd.call(reporter, report);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+  return guarded;
 }
 
 /** A built-in name, or the path of a module that default-exports a reporter; with `:file` after it, where it writes. */

@@ -84,6 +84,14 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
     for (const problem of problems) environment.stderr.write(`racecheck: ${problem}\n`);
     const failure = outputs.failure();
     if (failure) environment.stderr.write(`racecheck: ${failure.message}\n`);
+    const broken = outputs.brokenReporter();
+    if (broken) {
+      const error = broken.error instanceof Error ? broken.error : new Error(String(broken.error));
+      // The other reporters wrote their reports; this one's is missing.
+      if (broken.builtin) environment.stderr.write(`racecheck: internal error in the ${broken.label} reporter: ${error.stack ?? error.message}\n`);
+      else environment.stderr.write(`racecheck: the reporter ${broken.label} failed: ${error.name}: ${error.message.split('\n')[0]}\n`);
+      return broken.builtin ? EXIT.internal : EXIT.usage;
+    }
 
     if (signalled) return SIGNAL_EXIT[signalled];
     if (failure) return EXIT.usage;

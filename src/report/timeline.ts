@@ -25,7 +25,9 @@ export function formatTimeline(trace: readonly TraceStep[], width: number, style
   const rows = foldRepeatedTimers(foldSoloTasks(trace));
   const tasks = [...new Set(rows.flatMap((row) => ('task' in row ? [row.task] : [])))];
   const names = shortNames(trace);
-  const stepWidth = Math.max(4, ...rows.map((row) => stepLabel(row).length));
+  // A loop, not Math.max(...rows): a spread of 200,000 rows overflows the call stack.
+  let stepWidth = 4;
+  for (const row of rows) stepWidth = Math.max(stepWidth, stepLabel(row).length);
   const column = Math.min(MAX_COLUMN, Math.floor((width - stepWidth - 3) / Math.max(tasks.length, 1)) - 3);
   return column >= MIN_COLUMN ? columns(rows, tasks, names, stepWidth, column, style) : lanes(rows, tasks, names, stepWidth, width, style);
 }

@@ -61,6 +61,14 @@ describe('where reports go', () => {
     expect({ code, stderr }).toEqual({ code: 2, stderr: 'racecheck: cannot write the json report to stdout: no space left on the device (ENOSPC)\n' });
   });
 
+  it('keeps the other reports when one reporter throws, and says which', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'racecheck-broken-')), 'report.json');
+    const { code, stdout, stderr } = await runMain([...counter, '--reporter', 'test/fixtures/cli/reporters/broken-reporter.mjs', '--reporter', 'pretty', '--reporter', `json:${file}`]);
+    expect({ code, stderr }).toEqual({ code: 2, stderr: 'racecheck: the reporter test/fixtures/cli/reporters/broken-reporter.mjs failed: Error: this reporter is broken\n' });
+    expect(stdout).toContain('1 failed (1 scenario)');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ summary: { failed: 1 } });
+  });
+
   it('writes the HTML report to its file, beside the pretty report', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'racecheck-html-')), 'report.html');
     const { code, stdout } = await runMain([...counter, '--reporter', 'pretty', '--reporter', `html:${file}`]);
