@@ -9,6 +9,7 @@ import { DEFAULTS } from '../scheduler/settings.js';
 import { MAX_SEED } from '../scheduler/rng.js';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, strategyDescriptor, type StrategyName } from '../scheduler/strategies/index.js';
 import { DEFAULT_PCT_DEPTH } from '../scheduler/strategies/pct.js';
+import { BUILTIN_REPORTER_NAMES, builtinReporters } from '../report/registry.js';
 import { MAX_SCHEDULE_STEPS } from '../report/replay-token.js';
 
 /** A value that does not fit its option; the message says what was expected ("an integer from 1 to 10"). */
@@ -203,12 +204,12 @@ export const OPTIONS = {
   reporter: option({
     kind: list('<name>', reporterItem),
     where: 'both',
-    description: 'pretty, json, junit, or a reporter module (./my-reporter.mjs); repeatable; name:file writes that reporter to a file',
+    description: `${BUILTIN_REPORTER_NAMES.join(', ')}, or a reporter module (./my-reporter.mjs); repeatable; name:file writes that reporter to a file`,
   }),
   output: option({
     kind: text('<file>'),
     where: 'both',
-    description: 'where the document reporter (json, junit) writes (default: stdout)',
+    description: `where the document reporter (${BUILTIN_REPORTER_NAMES.filter((name) => builtinReporters[name].output === 'document').join(', ')}) writes (default: stdout)`,
   }),
   json: option({
     kind: flag,
