@@ -2,10 +2,11 @@ import { ChildSession, type ChildSettings } from './child-session.js';
 import type { InstrumentConfig } from './protocol.js';
 
 /**
- * At most `size` child processes at a time, each used for one job and then ended, as vitest's `forks`
- * pool does with isolation on: every file starts in a fresh process. Children are started ahead of need
- * (while the parent still discovers files, and as soon as one ends while files are waiting), because a
- * child's own start-up (Node, tsx, the rewriter) is most of what one small file costs.
+ * `size` child processes run jobs at a time, each child used for one job and then ended, as vitest's
+ * `forks` pool does with isolation on: every file starts in a fresh process. While jobs are still to come,
+ * one more child starts ahead of need and waits, ready, for the next job: a child's own start-up (Node,
+ * tsx, the rewriter, the module hooks' thread) is most of what a small file costs, and it then overlaps
+ * with the files being run instead of following each of them.
  */
 export class WorkerPool {
   private readonly idle: ChildSession[] = [];
@@ -37,7 +38,7 @@ export class WorkerPool {
   acquire(): Promise<ChildSession | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     if (this.expected > 0) this.expected--;
-    const session = this.idle.shift() ?? (this.live < this.size ? new ChildSession(this.settings) : undefined);
+    const session = this.busy.size < this.size ? (this.idle.shift() ?? new ChildSession(this.settings)) : undefined;
     if (session) {
       this.busy.add(session);
       this.fill();
@@ -71,17 +72,15 @@ export class WorkerPool {
     await Promise.all([...this.busy].map((session) => session.end()));
   }
 
-  private get live(): number {
-    return this.idle.length + this.busy.size;
-  }
-
   private fill(): void {
     if (this.stopped) return;
-    while (this.waiters.length > 0 && this.live < this.size) {
+    while (this.waiters.length > 0 && this.busy.size < this.size) {
       const session = this.idle.shift() ?? new ChildSession(this.settings);
       this.busy.add(session);
       this.waiters.shift()!.resolve(session);
     }
-    while (this.live < this.size && this.idle.length < this.expected) this.idle.push(new ChildSession(this.settings));
+    // Ready children for the jobs to come: as many as there are free places, and one spare.
+    const wanted = Math.min(this.expected, this.size - this.busy.size + 1);
+    while (this.idle.length < wanted) this.idle.push(new ChildSession(this.settings));
   }
 }
