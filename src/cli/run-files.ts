@@ -313,8 +313,10 @@ class FileRun {
   private loadFailure(outcome: SessionOutcome): ReportError {
     if (outcome.loadError) return outcome.loadError;
     if (outcome.loadTimedOut) return { message: `${this.file}: importing it did not finish within ${LOAD_TIMEOUT_MS / 1000} s` };
+    // Nothing of a scenario ran yet: what ended the process is the module's top level.
     const cause = describeDeath(outcome, undefined);
-    return { message: `${this.file}: ${cause.text} while it was being imported`, ...(cause.stack ? { stack: cause.stack } : {}) };
+    const text = cause.text.replace(/^the scenario /, 'the module ');
+    return { message: `${this.file}: ${text} while it was being imported`, ...(cause.stack ? { stack: cause.stack } : {}) };
   }
 
   /**

@@ -7,6 +7,7 @@ import { parseReport, processesWith, runCli, runMain, type JsonReport, type Json
  * reported for that scenario, and the other files run as if nothing happened. These spawn the real CLI.
  */
 const HOSTILE = [
+  'test/fixtures/cli/hostile/exits-on-import.ts',
   'test/fixtures/cli/exits.ts',
   'test/fixtures/cli/hostile/kill-self.ts',
   'test/fixtures/cli/hostile/term-self.ts',
@@ -32,6 +33,7 @@ describe('isolation', () => {
     // fs.writeSync(1, ...) in a task went to the child's stdout, not into this document.
     const report = parseReport(stdout);
     expect(report.scenarios.map((s) => s.id)).toEqual([
+      'test/fixtures/cli/hostile/exits-on-import.ts',
       'test/fixtures/cli/exits.ts#exits',
       'test/fixtures/cli/hostile/kill-self.ts#sigkill',
       'test/fixtures/cli/hostile/term-self.ts#sigint',
@@ -46,6 +48,10 @@ describe('isolation', () => {
       'scenarios/counter.ts#default',
     ]);
 
+    expect(scenario(report, 'test/fixtures/cli/hostile/exits-on-import.ts')).toMatchObject({
+      status: 'error',
+      error: { message: 'test/fixtures/cli/hostile/exits-on-import.ts: the module ended its process with process.exit(3) while it was being imported' },
+    });
     const site = (file: string, line: number) => ` It was at step 2: t0 resumed at ${file}:${line}:7.`;
     expect(scenario(report, 'test/fixtures/cli/exits.ts#exits').violation).toMatchObject({
       kind: 'exception',
