@@ -21,6 +21,8 @@ const listeners = new Set();
 let signals = 0;
 const onSignal = (signal) => {
   signals++;
+  // Before the run has begun (reading options, finding files) there is nothing to report: leave now.
+  if (listeners.size === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
   for (const listener of listeners) listener(signal);
   if (signals >= 3) process.exit(signal === 'SIGINT' ? 130 : 143);
   if (signals === 2) setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 2000).unref();

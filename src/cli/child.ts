@@ -206,7 +206,7 @@ async function endLeftovers(before: ReadonlySet<number>): Promise<LeftProcess[]>
   }
   if (left.length === 0) return [];
   // What is still running now is what is reported: a shell that forked a daemon and exited meanwhile is not.
-  const reported = left.map((p) => ({ pid: p.pid, command: commandOf(p.pid) }));
+  const reported = left.map((p) => ({ command: commandOf(p.pid) }));
   for (const p of left) signalProcess(p.pid, 'SIGTERM');
   await sleepReal(100);
   for (const p of alive()) signalProcess(p.pid, 'SIGKILL');

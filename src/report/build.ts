@@ -42,7 +42,7 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
 }
 
 function leftMessage(left: readonly LeftProcess[]): string {
-  const list = left.slice(0, 3).map((p) => `pid ${p.pid}: ${p.command}`).join('; ');
+  const list = left.slice(0, 3).map((p) => p.command).join('; ');
   const more = left.length > 3 ? `; and ${left.length - 3} more` : '';
   return `left ${left.length === 1 ? 'a process' : `${left.length} processes`} running after its runs (${list}${more}); racecheck ended ${left.length === 1 ? 'it' : 'them'}. End what setup or the tasks start in teardown.`;
 }

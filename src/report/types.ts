@@ -24,9 +24,8 @@ export interface ReportError {
   readonly frame?: string;
 }
 
-/** A process a scenario started and left running; racecheck ended it. */
+/** A process a scenario started and left running; racecheck ended it. (No pid: a report does not depend on the run's process ids.) */
 export interface LeftProcess {
-  readonly pid: number;
   readonly command: string;
 }
 

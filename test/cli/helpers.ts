@@ -107,7 +107,7 @@ export interface JsonScenario {
     reproduced?: { tries: number; failed: number };
   } | null;
   error?: { message: string; stack?: string; file?: string; line?: number; column?: number; frame?: string };
-  processesLeft?: { pid: number; command: string }[];
+  processesLeft?: { command: string }[];
 }
 
 export interface JsonReport {
