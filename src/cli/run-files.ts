@@ -133,6 +133,7 @@ class FileRun {
       if (remaining && remaining.length === 0) break;
       if (remaining && this.interruption.state !== 'running') break;
       const select: ChildJob['select'] = remaining ? { ids: remaining.map((s) => s.info.id) } : this.plan.select;
+      const reportedBefore = this.scenarios?.filter((s) => s.report).length ?? 0;
       const outcome = await this.runChild({ ...this.plan.job, file: this.file, select });
       if (!outcome) break;
       if (!this.scenarios) {
@@ -141,6 +142,14 @@ class FileRun {
         this.events.fileStart(this.index, { file: this.file, scenarios: [] });
         this.events.scenarioStart(this.index, { id: this.file, name: this.file, runs: 0 });
         this.events.scenarioEnd(this.index, this.fileReport);
+        break;
+      }
+      const reportedNow = this.scenarios.filter((s) => s.report).length;
+      if (remaining && reportedNow === reportedBefore && (outcome.done || outcome.loadError)) {
+        // A fresh child for the scenarios left did not get to them (the file no longer loads, or no longer
+        // exports them): say so rather than start another.
+        const why = outcome.loadError ? `the file did not load again in a fresh process: ${outcome.loadError.message}` : 'it was not exported when the file loaded again in a fresh process';
+        for (const pending of remaining) pending.report ??= errorScenarioReport({ id: pending.info.id, file: this.file, name: pending.info.name, strategy: pending.info.strategy }, { message: `${pending.info.id}: ${why}` });
         break;
       }
       if (outcome.done) continue;
@@ -155,8 +164,11 @@ class FileRun {
     return { file: this.file, reports, exported: this.exported, loaded: this.scenarios !== undefined };
   }
 
-  /** Gives a child the job and follows it to its end. Undefined when the pool was stopped first. */
-  private async runChild(job: ChildJob, onHang?: (hang: Extract<FromChild, { type: 'hang' }>) => void): Promise<SessionOutcome | undefined> {
+  /**
+   * Gives a child the job and follows it to its end. Undefined when the pool was stopped first. A child
+   * that only confirms a hang (`confirming`) reports nothing for the scenarios: only whether it hung.
+   */
+  private async runChild(job: ChildJob, confirming = false): Promise<SessionOutcome | undefined> {
     const session = await this.pool.acquire();
     if (!session) return undefined;
     let done = false;
@@ -199,6 +211,8 @@ class FileRun {
     if (this.interruption.state === 'stopping') session.interrupt();
 
     session.start(job, (message) => {
+      if (confirming && message.type === 'loaded') loaded = true;
+      if (confirming && message.type !== 'hang' && message.type !== 'done' && message.type !== 'beat') return;
       switch (message.type) {
         case 'loaded':
           loaded = true;
@@ -233,7 +247,6 @@ class FileRun {
           break;
         case 'hang':
           hang = message;
-          onHang?.(message);
           end();
           break;
         case 'died':
@@ -314,7 +327,7 @@ class FileRun {
     if (outcome.loadError) return outcome.loadError;
     if (outcome.loadTimedOut) return { message: `${this.file}: importing it did not finish within ${LOAD_TIMEOUT_MS / 1000} s` };
     // Nothing of a scenario ran yet: what ended the process is the module's top level.
-    const cause = describeDeath(outcome, undefined);
+    const cause = describeDeath(outcome);
     const text = cause.text.replace(/^the scenario /, 'the module ');
     return { message: `${this.file}: ${text} while it was being imported`, ...(cause.stack ? { stack: cause.stack } : {}) };
   }
@@ -347,7 +360,7 @@ class FileRun {
       return;
     }
     if (outcome.cutByInterrupt || (outcome.hang && this.interruption.state !== 'running')) return this.settleInterrupted(pending, outcome);
-    const cause = describeDeath(outcome, outcome.died?.snapshot ?? undefined);
+    const cause = describeDeath(outcome);
     const snapshot = outcome.died?.snapshot;
     if (snapshot) {
       pending.report = this.lostReport(pending, { snapshot, kind: 'exception', message: `${cause.text} during run ${snapshot.reading.run}.${where(info, snapshot)}` });
@@ -380,12 +393,9 @@ class FileRun {
       ? { ...this.plan.job.options, runs: undefined, seed: reading.seed, replay: schedule, replayStrict: true }
       : // Too long a run to keep its schedule: rerun the scenario; a hang in it confirms as well.
         this.plan.job.options;
-    let hung = false;
-    const outcome = await this.runChild({ ...this.plan.job, file: this.file, select: { ids: [info.id] }, options }, () => {
-      hung = true;
-    });
+    const outcome = await this.runChild({ ...this.plan.job, file: this.file, select: { ids: [info.id] }, options }, true);
     if (!outcome || outcome.cutByInterrupt) return undefined;
-    return hung;
+    return outcome.hang !== undefined;
   }
 
   private lostBase(pending: Pending): Omit<LostProcess, 'runs' | 'steps'> {
@@ -452,7 +462,7 @@ function hangMessage(info: ScenarioInfo, snapshot: RunSnapshot, timeoutMs: numbe
 }
 
 /** What ended a child, in words: from its own last message if it sent one, else from its exit. */
-function describeDeath(outcome: SessionOutcome, _snapshot: RunSnapshot | undefined): { text: string; stack?: string } {
+function describeDeath(outcome: SessionOutcome): { text: string; stack?: string } {
   if (outcome.silent) return { text: 'its process stopped responding for 10 s (was it stopped, with SIGSTOP?)' };
   const cause: DeathCause | undefined = outcome.died?.cause;
   if (cause?.kind === 'exit') return { text: `the scenario ended its process with process.exit(${cause.code})` };

@@ -163,7 +163,7 @@ function thrownError(what: string, error: unknown, shown: string, cwd: string): 
   if (!(error instanceof Error)) return new LoadError(`${what}: ${String(error)}`, shown, { cause: error });
   // Frames of rewritten modules name the rewritten columns: moved back to the columns as written first.
   const stack = typeof error.stack === 'string' ? cleanStack(mapStackTrace(error.stack), cwd) : undefined;
-  const position = stack ? firstUserFrame(stack, cwd) : undefined;
+  const position = stack ? firstUserFrame(stack) : undefined;
   return new LoadError(`${what}: ${error.name}: ${firstLine(error.message)}`, shown, {
     position,
     frame: position && frameAt(position, cwd),
@@ -217,7 +217,7 @@ export function cleanStack(stack: string, cwd: string): string {
 }
 
 /** The first frame that is in a file of the project (not node_modules), as a position. */
-function firstUserFrame(stack: string, cwd: string): SourcePosition | undefined {
+function firstUserFrame(stack: string): SourcePosition | undefined {
   for (const line of stack.split('\n')) {
     const frame = /^\s+at (?:.*\()?(.+?):(\d+):(\d+)\)?$/.exec(line);
     if (!frame) continue;

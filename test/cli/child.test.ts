@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReport, processesWith, runCli, runMain, type JsonReport, type JsonScenario } from './helpers.js';
 
@@ -94,6 +97,13 @@ describe('isolation', () => {
     expect(first.message).toMatch(/^run 1 did not finish within 150 ms of real time/);
     const again = parseReport((await runMain(['--replay', first.replay, '--timeout', '150', '--json'])).stdout).scenarios[0]!.violation!;
     expect(again).toMatchObject({ kind: 'timeout', message: first.message, step: first.step, trace: first.trace, reproduced: { tries: 1, failed: 1 } });
+  });
+
+  it('does not report a hang its replay does not show: the scenario runs again in a fresh process', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'racecheck-hangs-once-'));
+    const { code, stdout } = await runMain(['test/fixtures/cli/hangs-once.ts', '--seed', '1', '--json'], { env: { HANGS_ONCE_DIR: dir } });
+    expect(code).toBe(0);
+    expect(parseReport(stdout).scenarios[0]).toMatchObject({ id: 'test/fixtures/cli/hangs-once.ts#hangsOnce', status: 'pass', violation: null });
   });
 
   it('reports a scenario that exhausts its heap, and goes on', async () => {
