@@ -28,8 +28,12 @@ type IoState = 'idle' | 'requests' | 'handles';
 
 /** libuv requests: one operation in flight (a read, a write, a connect, a lookup, a close). */
 const REQUEST = /Req|ConnectWrap|WriteWrap|ShutdownWrap|SendWrap|Job$/;
-/** Real timers belong to Node's internals or to racecheck itself: waiting for them would wait for real time. */
-const IGNORED = new Set(['Timeout']);
+/**
+ * Real timers and immediates belong to Node's internals or to racecheck itself (inside a run, the scenario's
+ * are virtual): waiting for them would wait for racecheck, and counting them would make a run's I/O verdict
+ * depend on when racecheck's own turn fell.
+ */
+const IGNORED = new Set(['Timeout', 'Immediate']);
 const QUIET_TURNS = 2;
 /** Turns a wait polls at once before it polls once a millisecond (a big file read, a slow peer). */
 const SPIN_TURNS = 16;
