@@ -9,6 +9,7 @@
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { unusedIncludes } from '../instrument/include-report.js';
 import type { Site, SiteRef } from '../site.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import type { LeftProcess, ReportError } from '../report/types.js';
@@ -37,6 +38,8 @@ const LEFTOVER_GRACE_MS = 300;
 const buffer = createHeartbeatBuffer();
 const heartbeat = new HeartbeatWriter(buffer);
 const sites = new Map<number, SiteRef>();
+/** The modules that registered sites: which --include entries instrumented anything. */
+const siteUrls = new Set<string>();
 let phase: 'waiting' | 'loading' | 'running' | 'finished' = 'waiting';
 let current: string | undefined;
 let deathReported = false;
@@ -129,7 +132,9 @@ async function main(job: ChildJob): Promise<void> {
   const all = [...infos.values()].sort((a, b) => order(a.info.exportName, b.info.exportName));
   const { ids, filter } = job.select;
   const selected = all.filter(({ info }) => (ids ? ids.includes(info.id) : filter === undefined || info.id.includes(filter) || info.name.includes(filter)));
-  send({ type: 'loaded', file: job.file, scenarios: selected.map((entry) => entry.info), exported: all.length });
+  const unused = new Set(unusedIncludes(job.include, job.cwd, siteUrls));
+  const usedIncludes = job.include.filter((entry) => !unused.has(entry));
+  send({ type: 'loaded', file: job.file, scenarios: selected.map((entry) => entry.info), exported: all.length, usedIncludes });
 
   phase = 'running';
   for (const { info, scenario } of selected) {
@@ -173,6 +178,7 @@ async function main(job: ChildJob): Promise<void> {
 }
 
 function onSites(added: readonly Site[]): void {
+  for (const site of added) siteUrls.add(site.url);
   const rows = added.map(({ id, file, line, column, text }) => ({ id, file, line, column, text }));
   for (const row of rows) sites.set(row.id, row);
   toWatchdog({ type: 'sites', sites: rows });

@@ -219,7 +219,12 @@ export const OPTIONS = {
   replay: option({
     kind: text('<token>'),
     where: 'cli',
-    description: 'rerun exactly one recorded schedule, from the token a report printed',
+    description: 'rerun the recorded schedule a report printed; if the program changed so it no longer fits, follow it as far as it fits, then search on',
+  }),
+  replayStrict: option({
+    kind: flag,
+    where: 'cli',
+    description: 'with --replay: a recorded schedule that no longer fits this program is an error',
   }),
   include: option({
     kind: list('<glob|package>'),

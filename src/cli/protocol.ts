@@ -75,7 +75,8 @@ export interface RunSnapshot {
 
 export type FromChild =
   /** The file loaded: its scenarios selected to run, in order (malformed exports carry `error` and do not run). */
-  | { readonly type: 'loaded'; readonly file: string; readonly scenarios: readonly ScenarioInfo[]; readonly exported: number }
+  /** `usedIncludes`: the --include entries under which loading the file instrumented a scheduling point. */
+  | { readonly type: 'loaded'; readonly file: string; readonly scenarios: readonly ScenarioInfo[]; readonly exported: number; readonly usedIncludes: readonly string[] }
   | { readonly type: 'load-error'; readonly file: string; readonly error: ReportError }
   | { readonly type: 'start'; readonly id: string }
   | { readonly type: 'progress'; readonly id: string; readonly runs: number }

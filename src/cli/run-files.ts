@@ -41,6 +41,8 @@ export interface FileOutcome {
   readonly reports: readonly ScenarioReport[];
   readonly exported: number;
   readonly loaded: boolean;
+  /** The --include entries that instrumented a scheduling point while the file loaded. */
+  readonly usedIncludes: readonly string[];
 }
 
 /** SIGINT/SIGTERM as the file runners see it: first stop starting runs, then (a second signal) end everything. */
@@ -113,6 +115,7 @@ class FileRun {
   private readonly file: string;
   private scenarios: Pending[] | undefined;
   private exported = 0;
+  private usedIncludes: readonly string[] = [];
   private emitted = 0;
   private loadStarted = performance.now();
   private fileReport: ScenarioReport | undefined;
@@ -161,7 +164,7 @@ class FileRun {
     }
     this.flush(true);
     const reports = this.fileReport ? [this.fileReport] : (this.scenarios ?? []).flatMap((s) => (s.report ? [s.report] : []));
-    return { file: this.file, reports, exported: this.exported, loaded: this.scenarios !== undefined };
+    return { file: this.file, reports, exported: this.exported, loaded: this.scenarios !== undefined, usedIncludes: this.usedIncludes };
   }
 
   /**
@@ -217,6 +220,7 @@ class FileRun {
         case 'loaded':
           loaded = true;
           this.onLoaded(message.scenarios, message.exported);
+          if (this.usedIncludes.length === 0) this.usedIncludes = message.usedIncludes;
           break;
         case 'load-error':
           loaded = true;

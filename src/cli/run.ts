@@ -82,6 +82,9 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
       for (const scenario of scenarios) if (scenario.status === 'error' && scenario.error) environment.stderr.write(`racecheck: ${scenario.error.message}\n`);
     }
     for (const problem of problems) environment.stderr.write(`racecheck: ${problem}\n`);
+    for (const entry of unusedIncludeEntries(values.include ?? [], outcomes)) {
+      environment.stderr.write(`racecheck: warning: --include ${entry} instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises\n`);
+    }
     const failure = outputs.failure();
     if (failure) environment.stderr.write(`racecheck: ${failure.message}\n`);
     const broken = outputs.brokenReporter();
@@ -105,8 +108,16 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
 
 function runOptions(values: OptionValues, seed: number, recipe: ReplayRecipe | undefined): ChildRunOptions {
   const limits = { maxSteps: values.maxSteps, timeoutMs: values.timeout, maxBlockingMs: values.maxBlocking };
-  if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts } };
+  if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts }, replayStrict: values.replayStrict ?? false, runs: values.runs };
   return { ...limits, seed, runs: values.runs, strategy: values.strategy, depth: values.depth, maxPreemptions: values.maxPreemptions, shrink: values.shrink };
+}
+
+/** The --include entries under which no loaded file instrumented anything (none when no file loaded: nothing to say). */
+function unusedIncludeEntries(include: readonly string[], outcomes: readonly FileOutcome[]): string[] {
+  const loaded = outcomes.filter((outcome) => outcome.loaded);
+  if (loaded.length === 0) return [];
+  const used = new Set(loaded.flatMap((outcome) => outcome.usedIncludes));
+  return include.filter((entry) => !used.has(entry));
 }
 
 /** A file named on the command line that exports no scenario, and a directory none of whose files does. */

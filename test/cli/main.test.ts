@@ -167,6 +167,16 @@ describe('what is instrumented', () => {
     expect(included.code).toBe(1);
     const violation = parseReport(included.stdout).scenarios[0]!.violation!;
     expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
+    expect(included.stderr).toBe('');
+  });
+
+  it('warns, naming it, about an --include that instrumented no scheduling point, and goes on', async () => {
+    const run = await runMain(['test/fixtures/packages/uses-package.ts', '--include', 'slow-counter', '--include', 'no-such-package', '--include', 'lib/**/*.ts', '--seed', '1', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'racecheck: warning: --include no-such-package instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises',
+      'racecheck: warning: --include lib/**/*.ts instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises',
+    ]);
   });
 
   it('leaves project files native with --exclude <glob>', async () => {
