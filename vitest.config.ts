@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Packs racecheck and @racecheck/sync once, and installs them into one project, for the tests that need it.
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     server: { deps: { external: [/\/dist\//] } },
     testTimeout: 60_000,
