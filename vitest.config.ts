@@ -2,14 +2,18 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const dist = (path: string) => fileURLToPath(new URL(`./dist/${path}`, import.meta.url));
+const syncSource = (path: string) => fileURLToPath(new URL(`./packages/sync/src/${path}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // Tests use the built package, as users do: its module hook and the scenario files it loads run
-    // natively in Node, outside Vite's transform pipeline.
     alias: [
+      // Tests that load scenario files use the built package, as users do: its module hook and the files it
+      // loads run natively in Node, outside Vite's transform pipeline. Unit tests import src/ themselves.
       { find: /^racecheck$/, replacement: dist('index.js') },
       { find: /^racecheck\/sync$/, replacement: dist('sync/index.js') },
+      // The primitives' unit tests run on their source; scenario files get the built package through Node.
+      { find: /^@racecheck\/sync$/, replacement: syncSource('index.ts') },
+      { find: /^@racecheck\/sync\/bridge$/, replacement: syncSource('bridge.ts') },
     ],
   },
   test: {

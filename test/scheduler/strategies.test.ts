@@ -80,22 +80,3 @@ describe('portfolio (the default)', () => {
     expect(result).toMatchObject({ status: 'pass', search: { strategy: 'portfolio', complete: true } });
   });
 });
-
-describe('shrinking', () => {
-  it('reduces a ten-task lost update to one preemption between two tasks, and replays it', async () => {
-    const counter = (await loadScenarios('scenarios/counter.ts'))[0]!;
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const violation = violationOf(await runScenario(counter, { seed, strategy: 'random' }));
-      expect(violation).toMatchObject({ shrunk: true, preemptions: 1 });
-      const segments = violation.trace.filter((step, i) => i === 0 || violation.trace[i - 1]!.task !== step.task);
-      expect(segments.length).toBe(11);
-      const replayed = violationOf(await runScenario(counter, { seed: violation.seed, replay: violation }));
-      expect(replayed.trace).toEqual(violation.trace);
-    }
-  });
-
-  it('can be turned off', async () => {
-    const counter = (await loadScenarios('scenarios/counter.ts'))[0]!;
-    expect(violationOf(await runScenario(counter, { seed: 1, strategy: 'random', shrink: false })).shrunk).toBe(false);
-  });
-});
