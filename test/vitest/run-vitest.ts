@@ -62,7 +62,10 @@ export interface WatchedVitest {
 }
 
 export function watchVitest(cwd: string): WatchedVitest {
-  const child: ChildProcess = spawn(process.execPath, [VITEST, '--watch'], { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  // stderr into the same pipe as stdout, so that what vitest writes arrives in the order it wrote it: a
+  // rerun's errors (stderr) before its "Watching for file changes" (stdout). Two pipes may deliver them
+  // the other way round on a busy machine. `exec` leaves vitest itself as the child that stop() ends.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', 'exec "$0" "$1" --watch 2>&1', process.execPath, VITEST], { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let consumed = 0;
   const waiters = new Set<() => void>();
