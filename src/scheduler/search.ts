@@ -1,3 +1,6 @@
+import { LockAdvisor } from '../advise/advisor.js';
+import { createLockSearch } from '../advise/run-locks.js';
+import { adviseVariants } from '../advise/variants.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site } from '../site.js';
@@ -44,6 +47,10 @@ export type RunScenarioOptions = Omit<SearchSettings, 'strategy'> &
     readonly signal?: AbortSignal | undefined;
   };
 
+/** How many times its runs a variant without a lock may take, when the scenario's own search was complete. */
+const VARIANT_BUDGET = 10;
+const VARIANT_MAX_RUNS = 10_000;
+
 interface Finding {
   readonly violation: RunViolation;
   readonly record: RunRecord;
@@ -62,8 +69,28 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const scenario = loaded?.scenario ?? normalizeScenario(input, id);
   const custom = typeof options.strategy === 'object' ? options.strategy : undefined;
   const named = typeof options.strategy === 'string' ? options.strategy : undefined;
-  const { seed, strategy, runs, limits, shrink, keepGoing } = resolveSettings({ ...options, strategy: named }, scenario, custom);
+  const resolved = resolveSettings({ ...options, strategy: named }, scenario, custom);
+  const { seed, strategy, runs, shrink, keepGoing } = resolved;
   const bound = strategy.bound;
+  // Every run of the search (replays and shrinking too) shares its lock tracking; the lock advisor reads
+  // the search's own runs. A no-op variant (--advise) is a search of its own, whose locks are not advice.
+  const bypass = options.bypassLocks && options.bypassLocks.length > 0 ? options.bypassLocks : undefined;
+  const limits = { ...resolved.limits, locks: createLockSearch(bypass) };
+  const advisor = bypass ? undefined : new LockAdvisor(scenario.tasks.map((task) => task.name));
+  const finish = async (result: ScenarioResult): Promise<ScenarioResult> => {
+    if (!advisor || result.status === 'error') return result;
+    const advice = advisor.advice();
+    // Whether a lock is needed says something only of a scenario that passes with its locks.
+    if (options.advise && result.status === 'pass' && !result.interrupted && !options.replay && !custom) {
+      const { onRunStart, onStep } = options;
+      // A search that covered every schedule with the locks gets ten times its runs to do so without one:
+      // a small scenario then gets its proof (a variant has more schedules than the program it comes from).
+      const variantRuns = result.search.complete ? Math.max(runs, Math.min(runs * VARIANT_BUDGET, VARIANT_MAX_RUNS)) : runs;
+      const variantOptions = { ...options, runs: variantRuns, advise: false, onRun: undefined, onViolation: undefined, onRunStart, onStep };
+      advice.push(...(await adviseVariants(advisor, (bypass) => runScenario(input, { ...variantOptions, bypassLocks: bypass }))));
+    }
+    return advice.length === 0 ? result : { ...result, advice };
+  };
 
   const started = real.performanceNow();
   const tally = new Tally();
@@ -73,7 +100,8 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   let interrupted = false;
   const base = (): ResultBase => ({
     id,
-    name: scenario.name,
+    name: bypass ? `${scenario.name} (without the locks made at ${bypass.join(', ')})` : scenario.name,
+    ...(bypass ? { bypassLocks: bypass } : {}),
     runs: tally.runs,
     failedRuns: tally.failed,
     steps: tally.steps,
@@ -121,6 +149,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         ...limits,
         onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
         rejections: batch.batching ? 'batch' : 'flush',
+        lockObserver: advisor,
       });
       const runName = strategy.runName?.() ?? strategy.name;
       let outcome = await run.execute();
@@ -137,6 +166,10 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         });
         if (confirmed) outcome = { status: 'fail', record: outcome.record, violation: confirmed };
         else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
+      }
+      if (advisor && run.locks) {
+        const blockingConfirmed = outcome.status === 'fail' && outcome.violation?.kind === 'blocked-loop';
+        advisor.endRun(run.locks, { blockingConfirmed, deadlocked: outcome.status === 'fail' && outcome.violation?.kind === 'deadlock' });
       }
       const newHash = tally.add(outcome.record, outcome.status === 'fail');
       realIo ||= outcome.record.realIo;
@@ -173,11 +206,11 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   }
   if (!first) {
     const result = base();
-    return { ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null };
+    return finish({ ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null });
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
   const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
-  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable || options.signal?.aborted) return found;
+  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable || options.signal?.aborted) return finish(found);
   options.onViolation?.(found);
   const shrunk = await shrinkSchedule({
     scenario,
@@ -187,8 +220,8 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     violation,
     onRunStart: () => options.onRunStart?.(index + 1, runSeed),
   });
-  if (!shrunk) return { ...found, durationMs: base().durationMs };
-  return { ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } };
+  if (!shrunk) return finish({ ...found, durationMs: base().durationMs });
+  return finish({ ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } });
 }
 
 function isLoaded(input: object): input is LoadedScenario {

@@ -1,0 +1,174 @@
+/**
+ * Where a lock was made or acquired (and, rarely, where one was released), read off a stack: the first
+ * frame that is neither Node's nor racecheck's own, mapped through the module's source map (tsx keeps one
+ * for every TypeScript module) and back over the columns racecheck's await rewrite shifted
+ * (instrument/positions.ts), so a site is the line and column as written.
+ *
+ * A stack capture costs microseconds, several times a whole scheduling step, and a scenario's setup makes its
+ * locks again in every run. So a search resolves construction sites through a `SiteCache` keyed by what the
+ * run is doing (the code its current step resumed, and how many locks that step made before): the same
+ * key in a later run is the same `new Lock()`. The cache checks itself: it captures the stack again at the
+ * 2nd, 3rd, 4th, 8th, 16th, ... time it sees a key, and a key that ever named two sites is captured every time.
+ */
+import { readFileSync } from 'node:fs';
+import { findSourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { originalPosition } from '../instrument/positions.js';
+import { displayPath } from '../paths.js';
+import type { SiteRef } from '../site.js';
+
+/** A source location that names a lock: `key` is `file:line:column`, what a no-op variant names it by. */
+export interface LockSite extends SiteRef {
+  readonly key: string;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** racecheck's sources and build, and @racecheck/sync wherever it is installed or linked from. */
+const OWN = [path.join(ROOT, 'src') + path.sep, path.join(ROOT, 'dist') + path.sep, path.join(ROOT, 'packages') + path.sep];
+const OWN_PACKAGES = [`${path.sep}node_modules${path.sep}racecheck${path.sep}`, `${path.sep}node_modules${path.sep}@racecheck${path.sep}`];
+
+const MAX_FRAMES = 12;
+
+interface Frame {
+  readonly location: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+const asCallSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
+/**
+ * The first frame above `skip` that is the user's code (or a package's, when nothing else is), as a site;
+ * null when the stack has none (a lock made by Node's internals alone). The frames are read as call sites
+ * and mapped through the module's source map here, not formatted as text: a test runner that formats
+ * stacks its own way (vitest does) cannot make them name the compiled code.
+ */
+export function captureSite(skip: Function): LockSite | null {
+  const holder: { stack?: unknown } = {};
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = MAX_FRAMES;
+  Error.prepareStackTrace = asCallSites;
+  let stack: unknown;
+  try {
+    Error.captureStackTrace(holder, skip);
+    // V8 prepares the stack when it is first read: read it while the call sites are what it prepares.
+    stack = holder.stack;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  const frames: Frame[] = [];
+  for (const site of Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : []) {
+    const location = site.getFileName();
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    if (location && line !== null && column !== null) frames.push({ location, line, column });
+  }
+  return userSite(frames);
+}
+
+function userSite(frames: readonly Frame[]): LockSite | null {
+  let fallback: LockSite | null = null;
+  for (const frame of frames) {
+    const { location } = frame;
+    if (location.startsWith('node:') || !/^(?:file:\/\/|\/|[A-Za-z]:[\\/])/.test(location)) continue;
+    const file = location.startsWith('file:') ? safePath(location) : location;
+    if (file === undefined || isOwnFile(file)) continue;
+    const site = mapped(location, file, frame.line, frame.column);
+    if (!file.includes(`${path.sep}node_modules${path.sep}`)) return site;
+    fallback ??= site;
+  }
+  return fallback;
+}
+
+/**
+ * A generated position as written: through the module's source map (tsx's, where Node keeps it), then back
+ * over the columns racecheck's rewrite inserted (positions.ts knows which modules need that).
+ */
+function mapped(location: string, file: string, line: number, column: number): LockSite {
+  let map: ReturnType<typeof findSourceMap> | undefined;
+  try {
+    map = findSourceMap(location) ?? (file !== location ? findSourceMap(file) : undefined);
+  } catch {
+    map = undefined;
+  }
+  const entry = map?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+  if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+    const source = entry.originalSource.startsWith('file:') ? (safePath(entry.originalSource) ?? file) : path.isAbsolute(entry.originalSource) ? entry.originalSource : file;
+    const original = originalPosition(location, entry.originalLine + 1, entry.originalColumn + 1);
+    return toLockSite(source, original.line, original.column);
+  }
+  const original = originalPosition(location, line, column);
+  return toLockSite(file, original.line, original.column);
+}
+
+function isOwnFile(file: string): boolean {
+  return OWN.some((dir) => file.startsWith(dir)) || OWN_PACKAGES.some((dir) => file.includes(dir));
+}
+
+function toLockSite(file: string, line: number, column: number): LockSite {
+  const shown = displayPath(file);
+  return { file: shown, line, column, text: sourceLine(file, line), key: `${shown}:${line}:${column}` };
+}
+
+const sources = new Map<string, readonly string[] | null>();
+
+/** The line as written, from the file on disk (read once); empty when it cannot be read. */
+function sourceLine(file: string, line: number): string {
+  let lines = sources.get(file);
+  if (lines === undefined) {
+    try {
+      lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    } catch {
+      lines = null;
+    }
+    sources.set(file, lines);
+  }
+  return lines?.[line - 1] ?? '';
+}
+
+function safePath(url: string): string | undefined {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return undefined;
+  }
+}
+
+interface CacheEntry {
+  site: LockSite | null;
+  seen: number;
+  /** False once two captures under this key named different sites: it is captured every time from then on. */
+  stable: boolean;
+}
+
+/** Construction sites by the run's code key (see the module comment). One per search: keys name a scenario's code. */
+export class SiteCache {
+  private readonly entries = new Map<number, CacheEntry>();
+  /** Stack captures made (for the bench and the tests: the cache must keep them rare). */
+  captures = 0;
+
+  /** The site of the primitive being constructed now, under `key` (NaN: no key, capture). */
+  resolve(key: number, construct: Function): LockSite | null {
+    if (Number.isNaN(key)) return this.capture(construct);
+    const entry = this.entries.get(key);
+    if (entry === undefined) {
+      this.entries.set(key, { site: this.capture(construct), seen: 1, stable: true });
+      return this.entries.get(key)!.site;
+    }
+    const seen = ++entry.seen;
+    // Checked at the 2nd to 4th sighting and then at every power of two; every time once it was wrong.
+    if (entry.stable && seen > 4 && (seen & (seen - 1)) !== 0) return entry.site;
+    const site = this.capture(construct);
+    if (site?.key !== entry.site?.key) entry.stable = false;
+    entry.site = site;
+    return site;
+  }
+
+  private capture(construct: Function): LockSite | null {
+    this.captures++;
+    return captureSite(construct);
+  }
+}
