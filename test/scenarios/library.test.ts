@@ -174,6 +174,13 @@ describe('the scenario library', () => {
     expect(Object.keys(EXPECTED_ADVICE).every((id) => wholeFolder.scenarios.some((s) => s.id === id))).toBe(true);
   });
 
+  it('shows in docs/gallery.md the advice a run gives, scenario by scenario', () => {
+    const gallery = readFileSync(path.join(ROOT, 'docs/gallery.md'), 'utf8');
+    const documented = [...gallery.matchAll(/^\| \*\*([a-z-]+)\*\* \| `([^`]+)` \|/gm)].map(([, code, id]) => `scenarios/${id} ${code}`);
+    const given = wholeFolder.scenarios.flatMap((s) => adviceCodes(s).map((code) => `${s.id} ${code}`));
+    expect(documented.sort()).toEqual(given.sort());
+  });
+
   it('keeps the quick start: scenarios/counter.ts#default reports a check violation', () => {
     const counter = wholeFolder.scenarios.find((s) => s.id === 'scenarios/counter.ts#default');
     expect(counter).toMatchObject({ status: 'fail', violation: { kind: 'check', message: expect.stringMatching(/^expected 10, got \d$/) } });
