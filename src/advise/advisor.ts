@@ -6,33 +6,25 @@
 import type { PrimitiveKind } from '@racecheck/sync/bridge';
 import { formatSite, toSiteRef, type SiteRef } from '../site.js';
 import { LockOrderGraph, type LockNode } from './order-graph.js';
-import type { Acquisition, LockObserver, LockRecord, RunLocks } from './run-locks.js';
+import { SITES_SHOWN, type Acquisition, type LockObserver, type LockRecord, type RunLocks, type SectionStats } from './run-locks.js';
 import type { LockSite } from './sites.js';
 import { ADVICE_CODES, type Advice } from './types.js';
 
-/** How many acquire sites a piece of advice names at most. */
-const SITES_SHOWN = 3;
 const EXTERNAL = '(external)';
 
-interface SiteStats {
+/** What all the runs show of one construction site's locks (the runs count their sections as they end). */
+interface SiteStats extends SectionStats {
   readonly site: LockSite;
   readonly kind: PrimitiveKind;
   readonly capacity: number;
-  /** Requests granted, over all runs. */
-  grants: number;
-  /** Critical sections ended by their own task's release without reaching a scheduling point, and those that reached one. */
-  atomic: number;
-  reached: number;
-  /** The first few places its locks were acquired at. */
-  readonly acquireSites: LockSite[];
-  /** Some lock made here was granted to two different tasks in one run. */
+  /** Some lock made here was asked for by two different tasks in one run. */
   shared: boolean;
   /** The first run in which locks made here went to two or more tasks, each lock to one: how many, to how many tasks. */
   perCall?: { readonly locks: number; readonly tasks: number };
   notReleased?: { readonly task: string; readonly site: SiteRef | null };
   foreign?: { readonly holder: string; readonly releaser: string; readonly acquired: SiteRef | null; readonly released: SiteRef | null };
   blocking?: { readonly task: string; readonly site: SiteRef | null; readonly ms: number; readonly limitMs: number; readonly acquired: SiteRef | null };
-  /** This run's locks made here that were granted, and to which lanes (a set only once there are two). */
+  /** This run's locks made here that were asked for, and by which lanes (a set only once there are two). */
   runMark: number;
   runLocks: number;
   runLane: number;
@@ -54,15 +46,25 @@ export class LockAdvisor implements LockObserver {
 
   constructor(readonly taskNames: readonly string[]) {}
 
+  statsFor(record: LockRecord): SiteStats | undefined {
+    const site = record.site;
+    if (site === null) return undefined;
+    let stats = this.stats.get(site.key);
+    if (!stats) {
+      stats = { site, kind: record.kind, capacity: record.capacity, grants: 0, atomic: 0, reached: 0, acquireSites: [], shared: false, runMark: 0, runLocks: 0, runLane: -1, runLanes: undefined };
+      this.stats.set(site.key, stats);
+    }
+    return stats;
+  }
+
   /** Reads one ended run. It allocates nothing unless the run shows something worth advice. */
   endRun(locks: RunLocks, facts: RunFacts): void {
     const run = ++this.runs;
     if (facts.deadlocked) this.deadlocks++;
     let several: SiteStats[] | undefined;
     for (const record of locks.touched) {
-      if (record.grants === 0) continue;
-      const stats = this.statsOf(record);
-      if (!stats) continue;
+      const stats = record.stats as SiteStats | undefined;
+      if (stats === undefined || record.lane === -1) continue;
       if (record.lanes) stats.shared = true;
       if (stats.runMark !== run) {
         stats.runMark = run;
@@ -81,18 +83,27 @@ export class LockAdvisor implements LockObserver {
       const tasks = stats.runLanes?.size ?? 1;
       if (!stats.perCall && tasks >= 2) stats.perCall = { locks: stats.runLocks, tasks };
     }
-    let nested = false;
-    for (const acquisition of locks.acquisitions) {
-      if (acquisition.outer !== undefined) nested = true;
-      if (acquisition.grantStep === -1) continue;
-      const stats = this.statsOf(acquisition.lock);
-      if (stats) this.readAcquisition(acquisition, stats);
+    for (const acquisition of locks.stillHeld()) {
+      const stats = acquisition.lock.stats as SiteStats | undefined;
+      if (stats === undefined) continue;
+      if (acquisition.reached) stats.reached++;
+      if (acquisition.endedHolding && mustBeReleased(stats)) stats.notReleased ??= { task: this.name(acquisition.lane), site: acquisition.site && toSiteRef(acquisition.site) };
     }
-    if (nested) this.addEdges(locks);
+    for (const acquisition of locks.foreign ?? []) {
+      const stats = acquisition.lock.stats as SiteStats | undefined;
+      if (stats === undefined) continue;
+      stats.foreign ??= {
+        holder: this.name(acquisition.lane),
+        releaser: this.name(acquisition.releasedBy),
+        acquired: acquisition.site && toSiteRef(acquisition.site),
+        released: acquisition.releaseSite && toSiteRef(acquisition.releaseSite),
+      };
+    }
+    if (locks.nested !== undefined) this.addEdges(locks);
     const blocking = locks.blocking;
     if (blocking && facts.blockingConfirmed) {
       for (const acquisition of blocking.held) {
-        const stats = this.statsOf(acquisition.lock);
+        const stats = acquisition.lock.stats as SiteStats | undefined;
         if (!stats || stats.blocking) continue;
         stats.blocking = {
           task: this.name(blocking.lane),
@@ -210,41 +221,6 @@ export class LockAdvisor implements LockObserver {
     return found;
   }
 
-  private statsOf(record: LockRecord): SiteStats | undefined {
-    if (record.statsOwner === this) return record.stats as SiteStats;
-    const site = record.site;
-    let stats: SiteStats | undefined;
-    if (site !== null) {
-      stats = this.stats.get(site.key);
-      if (!stats) {
-        stats = { site, kind: record.kind, capacity: record.capacity, grants: 0, atomic: 0, reached: 0, acquireSites: [], shared: false, runMark: 0, runLocks: 0, runLane: -1, runLanes: undefined };
-        this.stats.set(site.key, stats);
-      }
-    }
-    record.statsOwner = this;
-    record.stats = stats;
-    return stats;
-  }
-
-  private readAcquisition(acquisition: Acquisition, stats: SiteStats): void {
-    stats.grants++;
-    const site = acquisition.site;
-    if (site !== null && stats.acquireSites.length < SITES_SHOWN && !stats.acquireSites.some((other) => other.key === site.key)) stats.acquireSites.push(site);
-    if (acquisition.reached) stats.reached++;
-    else if (acquisition.releaseStep !== -1 && acquisition.releasedBy === -1) stats.atomic++;
-    if (acquisition.endedHolding && acquisition.releaseStep === -1 && mustBeReleased(stats)) {
-      stats.notReleased ??= { task: this.name(acquisition.lane), site: site && toSiteRef(site) };
-    }
-    if (acquisition.releasedBy !== -1) {
-      stats.foreign ??= {
-        holder: this.name(acquisition.lane),
-        releaser: this.name(acquisition.releasedBy),
-        acquired: site && toSiteRef(site),
-        released: acquisition.releaseSite && toSiteRef(acquisition.releaseSite),
-      };
-    }
-  }
-
   /** The run's nested requests as lock-order edges; a lock is named by its site and its place among the run's locks made there. */
   private addEdges(locks: RunLocks): void {
     const ordinals = new Map<LockRecord, number>();
@@ -260,7 +236,7 @@ export class LockAdvisor implements LockObserver {
       const ordinal = ordinals.get(record) ?? 0;
       return site === null ? undefined : { key: `${site.key}#${ordinal}`, site, ordinal };
     };
-    for (const acquisition of locks.acquisitions) {
+    for (const acquisition of locks.nested ?? []) {
       const outer = acquisition.outer;
       const inner = nodeOf(acquisition.lock);
       if (!outer || !inner) continue;

@@ -2,14 +2,16 @@
  * What one run sees of its locks. racecheck's runtime hands every Lock, Semaphore and BoundedSemaphore a
  * `LockRecord` as its probe (@racecheck/sync's bridge); the record forwards what the primitive reports to
  * the `RunLocks` of the run in progress, which knows the task and the step. Everything here is on the hot
- * path of a lock-protected program: a request, a grant and a release each cost an object or two and a few
- * field writes, a scheduling point costs a counter check unless its task holds a lock, and nothing captures
- * a stack except on a site-cache miss or a release by a task that does not hold the lock.
+ * path of a lock-protected program: a request costs an object, a grant and a release a few field writes
+ * (what a critical section showed is counted into its site's statistics as it ends), a scheduling point a
+ * counter check unless its task holds a lock; nothing captures a stack except on a site-cache miss or a
+ * release by a task that does not hold the lock. The rare facts (a foreign release, nested requests, a
+ * lock kept to the end) are kept in short lists for the advisor to read when the run is over.
  */
 import type { CreatedPrimitive, LockProbe, PrimitiveKind } from '@racecheck/sync/bridge';
 import { context } from '../scheduler/context.js';
 import type { Site } from '../site.js';
-import { captureSite, SiteCache, type LockSite } from './sites.js';
+import { captureSite, siteCachesOf, type LockSite, type SiteCache } from './sites.js';
 
 /** What a search tells each of its runs about locks. */
 export interface LockSearch {
@@ -20,8 +22,10 @@ export interface LockSearch {
   readonly bypass: ReadonlySet<string> | undefined;
 }
 
-export function createLockSearch(bypass?: readonly string[]): LockSearch {
-  return { sites: new SiteCache(), acquires: new SiteCache(), bypass: bypass && bypass.length > 0 ? new Set(bypass) : undefined };
+/** The lock tracking of one search of `scenario`; `bypass` names the construction sites a variant makes no-ops. */
+export function createLockSearch(scenario: object, bypass?: readonly string[]): LockSearch {
+  const { sites, acquires } = siteCachesOf(scenario);
+  return { sites, acquires, bypass: bypass && bypass.length > 0 ? new Set(bypass) : undefined };
 }
 
 /** What a run tells its lock tracker; the run (run.ts) implements it. */
@@ -39,10 +43,27 @@ export interface LockHost {
   codeKey(): number;
 }
 
-/** What a run's observer learns at its end (advisor.ts). */
+/** What the critical sections of one construction site showed, over all the runs of a search. */
+export interface SectionStats {
+  /** Requests granted. */
+  grants: number;
+  /** Sections ended by their own task's release without reaching a scheduling point. */
+  atomic: number;
+  /** Sections that reached one (however they ended). */
+  reached: number;
+  /** The first few places its locks were acquired at. */
+  readonly acquireSites: LockSite[];
+}
+
+/** The search's advisor, as the runs it reads see it (advisor.ts). */
 export interface LockObserver {
   readonly taskNames: readonly string[];
+  /** The statistics of the lock's construction site; undefined for a lock whose site is unknown. */
+  statsFor(record: LockRecord): SectionStats | undefined;
 }
+
+/** How many acquire sites a site's statistics keep. */
+export const SITES_SHOWN = 3;
 
 const KIND_INDEX: Record<PrimitiveKind, number> = { Lock: 0, Semaphore: 1, BoundedSemaphore: 2 };
 
@@ -68,7 +89,6 @@ export class Acquisition {
     readonly owner: RunLocks,
     readonly lock: LockRecord,
     readonly lane: number,
-    readonly requestStep: number,
     /** Where the user's code called `acquire()` (or `runExclusive`). */
     readonly site: LockSite | null,
   ) {}
@@ -88,9 +108,11 @@ export class LockRecord implements LockProbe {
   lane = -1;
   /** Lanes of every task that asked for it in the owner's run, when more than one did. */
   lanes: Set<number> | undefined = undefined;
-  /** The advisor's statistics for this lock's site, cached here by the advisor that owns them. */
+  /** Its site's statistics in the owner's search (set when a run adopts it). */
+  stats: SectionStats | undefined = undefined;
+  /** The advisor's own per-site record, cached here by the advisor that owns it. */
   statsOwner: object | undefined = undefined;
-  stats: unknown = undefined;
+  advisorStats: unknown = undefined;
 
   constructor(
     readonly kind: PrimitiveKind,
@@ -175,14 +197,19 @@ export interface BlockingStep {
 /** One run's locks: created with the run, read by the search's advisor when the run has ended. */
 export class RunLocks {
   readonly bypass: ReadonlySet<string> | undefined;
-  /** Every request of the run, in order. */
-  readonly acquisitions: Acquisition[] = [];
   /** Every lock the run touched (made, asked for), in order. */
   readonly touched: LockRecord[] = [];
+  /** Requests made while their task held another mutual-exclusion lock (lock-order edges); rare, so made when needed. */
+  nested: Acquisition[] | undefined = undefined;
+  /** Requests a task other than their own released. */
+  foreign: Acquisition[] | undefined = undefined;
   blocking: BlockingStep | undefined = undefined;
   /** The newest granted, unreleased request of each lane (the rest follow through `heldNext`). */
   private readonly held: (Acquisition | undefined)[] = [];
   private heldCount = 0;
+  /** Requests released in step `releasedStep`, for a blocking step that released what it held. */
+  private releasedNow: Acquisition[] | undefined = undefined;
+  private releasedStep = -1;
   /** Locks made, and requests made, in the current step (the site caches' keys count them), and which step that is. */
   private madeInStep = 0;
   private madeStep = -1;
@@ -210,7 +237,8 @@ export class RunLocks {
     const ordinal = this.madeInStep++;
     const code = host.codeKey();
     const key = ordinal < 256 ? (code * 256 + ordinal) * 4 + KIND_INDEX[kind] : NaN;
-    return this.search.sites.resolve(key, construct);
+    // A variant must make exactly the named locks no-ops: its constructions are captured every time.
+    return this.search.sites.resolve(key, construct, this.bypass !== undefined);
   }
 
   /** A lock made in this run, or met for the first time in it (made in an earlier one, or at import). */
@@ -221,6 +249,7 @@ export class RunLocks {
     record.grants = 0;
     record.lane = -1;
     record.lanes = undefined;
+    record.stats = this.observer?.statsFor(record);
     this.touched.push(record);
   }
 
@@ -235,14 +264,16 @@ export class RunLocks {
     }
     const ordinal = this.askedInStep++;
     const key = ordinal < 1024 ? host.codeKey() * 1024 + ordinal : NaN;
-    const acquisition = new Acquisition(this, record, lane, step, this.search.acquires.resolve(key, probe));
-    this.acquisitions.push(acquisition);
+    const acquisition = new Acquisition(this, record, lane, this.search.acquires.resolve(key, probe));
     if (this.heldCount > 0 && record.capacity === 1) {
       let outer: Acquisition[] | undefined;
       for (let other = this.held[lane]; other !== undefined; other = other.heldNext) {
         if (other.lock !== record && other.lock.capacity === 1) (outer ??= []).push(other);
       }
-      acquisition.outer = outer;
+      if (outer !== undefined) {
+        acquisition.outer = outer;
+        (this.nested ??= []).push(acquisition);
+      }
     }
     if (record.lane === -1) record.lane = lane;
     else if (record.lane !== lane) (record.lanes ??= new Set([record.lane])).add(lane);
@@ -255,6 +286,12 @@ export class RunLocks {
     acquisition.grantStep = this.host.stepCount();
     record.open.push(acquisition);
     record.grants++;
+    const stats = record.stats;
+    if (stats !== undefined) {
+      stats.grants++;
+      const site = acquisition.site;
+      if (site !== null && stats.acquireSites.length < SITES_SHOWN && !hasSite(stats.acquireSites, site)) stats.acquireSites.push(site);
+    }
     const lane = acquisition.lane;
     const top = this.held[lane];
     acquisition.heldNext = top;
@@ -270,24 +307,38 @@ export class RunLocks {
     const lane = this.host.currentTaskIndex();
     let index = open.length - 1;
     while (index >= 0 && open[index]!.lane !== lane) index--;
+    let own = true;
     if (index === -1) {
       // A semaphore released by a task that holds none of its permits signals: it does not end a section.
       if (record.kind !== 'Lock') return;
       index = 0;
+      own = false;
       const holder = open[0]!;
       holder.releasedBy = lane;
       holder.releaseSite = record.releaseSite();
+      (this.foreign ??= []).push(holder);
     }
     const acquisition = open[index]!;
     if (index === open.length - 1) open.pop();
     else open.splice(index, 1);
-    acquisition.releaseStep = this.host.stepCount();
+    const step = this.host.stepCount();
+    acquisition.releaseStep = step;
+    const stats = record.stats;
+    if (stats !== undefined) {
+      if (acquisition.reached) stats.reached++;
+      else if (own) stats.atomic++;
+    }
     const { heldPrev, heldNext } = acquisition;
     if (heldPrev !== undefined) heldPrev.heldNext = heldNext;
     else this.held[acquisition.lane] = heldNext;
     if (heldNext !== undefined) heldNext.heldPrev = heldPrev;
     acquisition.heldPrev = acquisition.heldNext = undefined;
     this.heldCount--;
+    if (step !== this.releasedStep) {
+      this.releasedStep = step;
+      if (this.releasedNow !== undefined) this.releasedNow.length = 0;
+    }
+    (this.releasedNow ??= []).push(acquisition);
   }
 
   /** A scheduling point of `lane` (run.ts calls it at every pause; it returns at once unless a lock is held). */
@@ -306,20 +357,31 @@ export class RunLocks {
 
   /**
    * The run's first step that held the event loop too long (a verdict the search will try to confirm), and
-   * the locks its task held during it: granted before the step and not released before it, or taken and
-   * given back within it. A lock the step itself was granted and kept is not counted: what comes after
-   * `acquire()` in the step is its await, so the blocking came before the lock was held. (Where in the step
-   * a release came is not known: a step that releases and then blocks is counted too.)
+   * the locks its task held during it: granted before the step and still held, or given back within it. A
+   * lock the step itself was granted and kept is not counted: what comes after `acquire()` in the step is
+   * its await, so the blocking came before the lock was held. (Where in the step a release came is not
+   * known: a step that releases and then blocks is counted too.)
    */
   onBlockingStep(lane: number, step: number, site: Site | null, ms: number, limitMs: number): void {
     if (this.blocking !== undefined) return;
-    const held = this.acquisitions.filter(
-      (a) =>
-        a.lane === lane &&
-        a.grantStep !== -1 &&
-        (a.grantStep < step || a.releaseStep === step) &&
-        (a.releaseStep === -1 || a.releaseStep >= step),
-    );
+    const held: Acquisition[] = [];
+    for (let acquisition = this.held[lane]; acquisition !== undefined; acquisition = acquisition.heldNext) {
+      if (acquisition.grantStep < step) held.push(acquisition);
+    }
+    if (this.releasedStep === step) for (const acquisition of this.releasedNow ?? []) if (acquisition.lane === lane) held.push(acquisition);
     this.blocking = { step, lane, site, ms, limitMs, held };
   }
+
+  /** The requests still held when the run ended, every lane's. */
+  stillHeld(): Acquisition[] {
+    const found: Acquisition[] = [];
+    for (const top of this.held) for (let acquisition = top; acquisition !== undefined; acquisition = acquisition.heldNext) found.push(acquisition);
+    return found;
+  }
+}
+
+/** Whether `sites` has `site` (a loop, not `some`: this runs for every grant of every run). */
+function hasSite(sites: readonly LockSite[], site: LockSite): boolean {
+  for (let i = 0; i < sites.length; i++) if (sites[i] === site || sites[i]!.key === site.key) return true;
+  return false;
 }

@@ -7,8 +7,10 @@
  * A stack capture costs microseconds, several times a whole scheduling step, and a scenario's setup makes its
  * locks again in every run. So a search resolves construction sites through a `SiteCache` keyed by what the
  * run is doing (the code its current step resumed, and how many locks that step made before): the same
- * key in a later run is the same `new Lock()`. The cache checks itself: it captures the stack again at the
- * 2nd, 3rd, 4th, 8th, 16th, ... time it sees a key, and a key that ever named two sites is captured every time.
+ * key in a later run is the same `new Lock()`; a capture reads the frame alone, and each place is mapped to
+ * the source once. The cache checks itself: it captures the stack again at the
+ * 2nd, 3rd, 4th, 8th, 16th, ... 256th time it sees a key, and a key that ever named two sites is captured every
+ * time.
  */
 import { readFileSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
@@ -30,6 +32,7 @@ const OWN_PACKAGES = [`${path.sep}node_modules${path.sep}racecheck${path.sep}`, 
 
 const MAX_FRAMES = 12;
 
+/** A position in the code as it runs (compiled, rewritten): what a stack frame says. */
 interface Frame {
   readonly location: string;
   readonly line: number;
@@ -40,11 +43,18 @@ const asCallSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[]
 
 /**
  * The first frame above `skip` that is the user's code (or a package's, when nothing else is), as a site;
- * null when the stack has none (a lock made by Node's internals alone). The frames are read as call sites
- * and mapped through the module's source map here, not formatted as text: a test runner that formats
- * stacks its own way (vitest does) cannot make them name the compiled code.
+ * null when the stack has none (a lock made by Node's internals alone).
  */
 export function captureSite(skip: Function): LockSite | null {
+  const frame = captureFrame(skip);
+  return frame === null ? null : siteOf(frame);
+}
+
+/**
+ * The first user frame above `skip`, unmapped. The frames are read as call sites, not formatted as text:
+ * a test runner that formats stacks its own way (vitest does) cannot make them name the compiled code.
+ */
+function captureFrame(skip: Function): Frame | null {
   const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
@@ -53,41 +63,61 @@ export function captureSite(skip: Function): LockSite | null {
   let stack: unknown;
   try {
     Error.captureStackTrace(holder, skip);
-    // V8 prepares the stack when it is first read: read it while the call sites are what it prepares.
+    // V8 prepares a stack when it is first read: read it while the call sites are what it prepares.
     stack = holder.stack;
   } finally {
     Error.prepareStackTrace = prepare;
     Error.stackTraceLimit = limit;
   }
-  const frames: Frame[] = [];
+  let fallback: Frame | null = null;
   for (const site of Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : []) {
     const location = site.getFileName();
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
-    if (location && line !== null && column !== null) frames.push({ location, line, column });
-  }
-  return userSite(frames);
-}
-
-function userSite(frames: readonly Frame[]): LockSite | null {
-  let fallback: LockSite | null = null;
-  for (const frame of frames) {
-    const { location } = frame;
-    if (location.startsWith('node:') || !/^(?:file:\/\/|\/|[A-Za-z]:[\\/])/.test(location)) continue;
-    const file = location.startsWith('file:') ? safePath(location) : location;
-    if (file === undefined || isOwnFile(file)) continue;
-    const site = mapped(location, file, frame.line, frame.column);
-    if (!file.includes(`${path.sep}node_modules${path.sep}`)) return site;
-    fallback ??= site;
+    if (!location || line === null || column === null) continue;
+    const kind = classify(location);
+    if (kind === 'user') return { location, line, column };
+    if (kind === 'package') fallback ??= { location, line, column };
   }
   return fallback;
+}
+
+const kinds = new Map<string, 'user' | 'package' | 'other'>();
+
+/** Whether a frame's file is the user's, a package's, or Node's or racecheck's own (which a site never names). */
+function classify(location: string): 'user' | 'package' | 'other' {
+  let kind = kinds.get(location);
+  if (kind === undefined) {
+    const file = /^(?:file:\/\/|\/|[A-Za-z]:[\\/])/.test(location) ? (location.startsWith('file:') ? safePath(location) : location) : undefined;
+    kind = file === undefined || isOwnFile(file) ? 'other' : file.includes(`${path.sep}node_modules${path.sep}`) ? 'package' : 'user';
+    kinds.set(location, kind);
+  }
+  return kind;
+}
+
+const mappedSites = new Map<string, LockSite>();
+
+/** A frame's site as written; a position is mapped once (source map, rewrite shifts, source line) and remembered. */
+function siteOf(frame: Frame): LockSite {
+  const raw = rawKey(frame);
+  let site = mappedSites.get(raw);
+  if (!site) {
+    site = mapped(frame.location, frame.line, frame.column);
+    mappedSites.set(raw, site);
+  }
+  return site;
+}
+
+function rawKey(frame: Frame): string {
+  return `${frame.location}:${frame.line}:${frame.column}`;
 }
 
 /**
  * A generated position as written: through the module's source map (tsx's, where Node keeps it), then back
  * over the columns racecheck's rewrite inserted (positions.ts knows which modules need that).
  */
-function mapped(location: string, file: string, line: number, column: number): LockSite {
+function mapped(location: string, line: number, column: number): LockSite {
+  const file = location.startsWith('file:') ? (safePath(location) ?? location) : location;
   let map: ReturnType<typeof findSourceMap> | undefined;
   try {
     map = findSourceMap(location) ?? (file !== location ? findSourceMap(file) : undefined);
@@ -139,36 +169,60 @@ function safePath(url: string): string | undefined {
 
 interface CacheEntry {
   site: LockSite | null;
+  /** The frame it was read from, unmapped: a check compares only this. */
+  raw: string | null;
   seen: number;
-  /** False once two captures under this key named different sites: it is captured every time from then on. */
+  /** False once two captures under this key named different places: it is captured every time from then on. */
   stable: boolean;
 }
 
-/** Construction sites by the run's code key (see the module comment). One per search: keys name a scenario's code. */
+/** The last sighting of a key at which the cache checks what it remembers. */
+const MAX_CHECKED = 256;
+
+/**
+ * Sites by the run's code key (see the module comment). One per scenario, shared by its searches (the
+ * `--advise` variants too): keys name a scenario's code. `exact` captures at every sighting instead (the
+ * no-op variants, whose runs must make the right locks no-ops every time).
+ */
 export class SiteCache {
   private readonly entries = new Map<number, CacheEntry>();
-  /** Stack captures made (for the bench and the tests: the cache must keep them rare). */
+  /** Stack captures made (for the tests: the cache must keep them rare). */
   captures = 0;
 
-  /** The site of the primitive being constructed now, under `key` (NaN: no key, capture). */
-  resolve(key: number, construct: Function): LockSite | null {
-    if (Number.isNaN(key)) return this.capture(construct);
+  /** The site of the code that called `skip` now, under `key` (NaN: no key, capture). */
+  resolve(key: number, skip: Function, exact = false): LockSite | null {
+    if (Number.isNaN(key) || exact) return this.capture(skip)?.site ?? null;
     const entry = this.entries.get(key);
     if (entry === undefined) {
-      this.entries.set(key, { site: this.capture(construct), seen: 1, stable: true });
-      return this.entries.get(key)!.site;
+      const captured = this.capture(skip);
+      this.entries.set(key, { site: captured?.site ?? null, raw: captured?.raw ?? null, seen: 1, stable: true });
+      return captured?.site ?? null;
     }
     const seen = ++entry.seen;
-    // Checked at the 2nd to 4th sighting and then at every power of two; every time once it was wrong.
-    if (entry.stable && seen > 4 && (seen & (seen - 1)) !== 0) return entry.site;
-    const site = this.capture(construct);
-    if (site?.key !== entry.site?.key) entry.stable = false;
-    entry.site = site;
-    return site;
+    // Checked at the 2nd to 4th sighting, then at every power of two up to the 256th; every time once it
+    // was wrong. Code that makes its lock on one line or another makes each often: a few checks see both.
+    if (entry.stable && seen > 4 && (seen > MAX_CHECKED || (seen & (seen - 1)) !== 0)) return entry.site;
+    const captured = this.capture(skip);
+    if ((captured?.raw ?? null) !== entry.raw) {
+      entry.stable = false;
+      entry.raw = captured?.raw ?? null;
+      entry.site = captured?.site ?? null;
+    }
+    return entry.site;
   }
 
-  private capture(construct: Function): LockSite | null {
+  private capture(skip: Function): { raw: string; site: LockSite } | null {
     this.captures++;
-    return captureSite(construct);
+    const frame = captureFrame(skip);
+    return frame === null ? null : { raw: rawKey(frame), site: siteOf(frame) };
   }
+}
+
+const caches = new WeakMap<object, { readonly sites: SiteCache; readonly acquires: SiteCache }>();
+
+/** The site caches of a scenario (its normalized object), made on first use. */
+export function siteCachesOf(scenario: object): { readonly sites: SiteCache; readonly acquires: SiteCache } {
+  let found = caches.get(scenario);
+  if (!found) caches.set(scenario, (found = { sites: new SiteCache(), acquires: new SiteCache() }));
+  return found;
 }

@@ -75,7 +75,8 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   // Every run of the search (replays and shrinking too) shares its lock tracking; the lock advisor reads
   // the search's own runs. A no-op variant (--advise) is a search of its own, whose locks are not advice.
   const bypass = options.bypassLocks && options.bypassLocks.length > 0 ? options.bypassLocks : undefined;
-  const limits = { ...resolved.limits, locks: createLockSearch(bypass) };
+  // Keyed by what the caller passed: a plain scenario object is normalized again for every search.
+  const limits = { ...resolved.limits, locks: createLockSearch(loaded?.scenario ?? input, bypass) };
   const advisor = bypass ? undefined : new LockAdvisor(scenario.tasks.map((task) => task.name));
   const finish = async (result: ScenarioResult): Promise<ScenarioResult> => {
     if (!advisor || result.status === 'error') return result;
