@@ -20,11 +20,12 @@ const CASES = [
 async function pretty(file: string, exportName: string, seed: number): Promise<string> {
   const scenario = (await loadScenarios(file)).find((s) => s.exportName === exportName)!;
   const result = await runScenario(scenario, { seed });
-  const report = buildReport([toScenarioReport(result, file, { program: 'racecheck' })], seed, '0.1.0', 0);
+  const report = buildReport([toScenarioReport(result, file, { program: 'racecheck' })], { seed, version: '0.1.0', durationMs: 0, interrupted: false });
   let text = '';
   const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
   const reporter = createPrettyReporter({ out, color: 0, interactive: false, width: 100 });
-  reporter.onStart?.({ scenarios: [result.id], seed, version: '0.1.0' });
+  reporter.onStart?.({ files: [file], seed, version: '0.1.0' });
+  reporter.onFileStart?.({ file, scenarios: [{ id: result.id, name: result.name, runs: result.runs }] });
   reporter.onScenarioEnd?.(report.scenarios[0]!);
   await reporter.onEnd?.(report);
   return text.replace(/[\d,]+ runs\/s/g, 'N runs/s').replace(/in [\d.]+ s/g, 'in N s');
