@@ -34,6 +34,7 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
   const replay = encodeReplayToken({ id: result.id, strategy: found.strategy, seed: found.seed, choices, counts, bypass: result.bypassLocks });
   const violation: ReportViolation = {
     ...found,
+    explanation: found.explanation ?? null,
     replay,
     // A schedule that was recorded in full replays exactly; one lost with a crashed process reruns its seed.
     command:

@@ -1,13 +1,15 @@
 import { LockAdvisor } from '../advise/advisor.js';
 import { createLockSearch } from '../advise/run-locks.js';
 import { adviseVariants } from '../advise/variants.js';
+import { explainViolation } from '../explain/explain.js';
+import { formatStack } from '../explain/stack.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site } from '../site.js';
 import { confirmWallClockVerdict } from './confirm.js';
 import { real } from './context.js';
 import { RejectionBatch, type BatchEntry } from './rejection-batch.js';
-import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary } from './result.js';
+import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from './result.js';
 import { deriveRunSeed } from './rng.js';
 import { Run } from './run.js';
 import type { RunRecord, RunViolation } from './run-record.js';
@@ -185,7 +187,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       const diverged = strategy.diverged?.();
       if (diverged !== undefined && divergedAt === undefined) {
         const before = outcome.record.trace[diverged - 2];
-        divergedAt = { run: index + 1, step: diverged, site: before?.site ? toSiteRef(before.site) : null };
+        divergedAt = { run: index + 1, step: diverged, site: before?.site && before.site.line > 0 ? toSiteRef(before.site) : null };
       }
       const entry: BatchEntry = {
         index,
@@ -210,8 +212,31 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     return finish({ ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null });
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
-  const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
-  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable || options.signal?.aborted) return finish(found);
+  const onRunStart = () => options.onRunStart?.(index + 1, runSeed);
+  const onStep = options.onStep;
+  /** The violation as reported: its trace and explanation from a recording replay of its schedule. */
+  const explained = async (found: RunViolation, foundRecord: RunRecord): Promise<Violation> => {
+    const base = toViolation(found, foundRecord, index, runSeed, runName, stackOf(found));
+    const explanation = await explainViolation({
+      scenario,
+      seed: runSeed,
+      limits,
+      record: foundRecord,
+      violation: found,
+      onRunStart,
+      onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
+    });
+    if (!explanation) return base;
+    const explainedBase = { ...base, trace: explanation.trace, explanation: explanation.explanation };
+    // The replay's deadlock names where each task waits in the user's code, racecheck's own points included.
+    const replayed = explanation.violation;
+    if (found.kind !== 'deadlock' || !replayed.blocked) return explainedBase;
+    return { ...explainedBase, message: replayed.message, blocked: replayed.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
+  };
+  const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName, stackOf(violation)) };
+  // Interrupted: report what was found at once, without the replay an explanation takes.
+  if (options.signal?.aborted) return finish(found);
+  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable) return finish({ ...base(), status: 'fail', violation: await explained(violation, record) });
   options.onViolation?.(found);
   const shrunk = await shrinkSchedule({
     scenario,
@@ -219,10 +244,18 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     limits,
     record,
     violation,
-    onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+    onRunStart,
   });
-  if (!shrunk) return finish({ ...found, durationMs: base().durationMs });
-  return finish({ ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } });
+  if (!shrunk) return finish({ ...base(), status: 'fail', violation: await explained(violation, record) });
+  const reported = await explained(shrunk.violation, shrunk.record);
+  return finish({ ...base(), status: 'fail', violation: { ...reported, shrunk: true, shrinkRuns: shrunk.runs } });
+}
+
+/** Kinds whose violation comes from an error: its stack goes into the report. */
+const STACK_KINDS = new Set(['exception', 'unhandled-rejection', 'check']);
+
+function stackOf(violation: RunViolation): string | undefined {
+  return STACK_KINDS.has(violation.kind) ? formatStack(violation.cause) : undefined;
 }
 
 function isLoaded(input: object): input is LoadedScenario {
