@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { formatAdvice } from '../advise/format.js';
 import { formatLocation, formatTimeline, shortNames, type TimelineMark, type TimelineStyle } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 
@@ -49,6 +50,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
       for (const scenario of report.scenarios) {
         if (scenario.violation) for (const line of violationDetails(scenario, c, options.width)) write(line);
         else if (scenario.error && (scenario.error.frame || scenario.error.stack)) for (const line of errorDetails(scenario, c, options.width)) write(line);
+        if (scenario.advice?.length) write(formatAdvice(scenario.advice, { id: scenario.id, width: options.width, style: { code: c.yellow, dim: c.dim, command: c.cyan } }));
       }
       write();
       write(summaryLine(report, c));
@@ -196,9 +198,15 @@ function summaryLine(report: Report, c: ChalkInstance): string {
     failed > 0 ? c.red.bold(`${failed} failed`) : '',
     errors > 0 ? c.yellow.bold(`${errors} error${errors === 1 ? '' : 's'}`) : '',
     passed > 0 ? c.green(`${passed} passed`) : '',
+    adviceCount(report) > 0 ? c.yellow(`${adviceCount(report)} lock advice`) : '',
   ].filter(Boolean);
   const summary = `${parts.length > 0 ? `${parts.join(', ')} ` : ''}${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
   return report.interrupted ? `${summary} · ${c.yellow.bold('interrupted')}` : summary;
+}
+
+/** Advice is counted, never a failure: it changes no exit code. */
+function adviceCount(report: Report): number {
+  return report.scenarios.reduce((sum, scenario) => sum + (scenario.advice?.length ?? 0), 0);
 }
 
 function cut(text: string, width: number): string {

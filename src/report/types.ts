@@ -1,3 +1,4 @@
+import type { ReportAdvice } from '../advise/types.js';
 import type { Explanation, SearchSummary, Violation } from '../scheduler/result.js';
 
 export const SCHEMA_VERSION = 1;
@@ -47,6 +48,8 @@ export interface ScenarioReport {
   readonly interrupted?: true;
   /** Processes the scenario left running after its runs (racecheck ended them). */
   readonly processesLeft?: readonly LeftProcess[];
+  /** The lock advisor's findings (SPEC §6); absent when there are none. */
+  readonly advice?: readonly ReportAdvice[];
 }
 
 export interface Report {

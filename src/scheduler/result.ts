@@ -2,6 +2,7 @@
  * The result model: what `runScenario` returns and what reports are built from. Plain data throughout, so
  * a result crosses process boundaries as JSON.
  */
+import type { Advice } from '../advise/types.js';
 import { toSiteRef, type SiteRef } from '../site.js';
 import type { Reproduced, RunRecord, RunViolation, TraceEntry } from './run-record.js';
 import type { ViolationKind } from './violation-kinds.js';
@@ -109,6 +110,10 @@ export interface ResultBase {
   readonly search: SearchSummary;
   /** Set when `signal` stopped the search: `runs` counts the runs that finished. */
   readonly interrupted?: true;
+  /** The lock advisor's findings (SPEC §6), when it has any. */
+  readonly advice?: readonly Advice[];
+  /** Lock construction sites that were no-ops in every run: the search was an `--advise` variant (or its replay). */
+  readonly bypassLocks?: readonly string[];
 }
 
 export type ScenarioResult =

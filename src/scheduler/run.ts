@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { RunLocks, type LockObserver } from '../advise/run-locks.js';
 import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
@@ -34,6 +35,8 @@ export interface RunSettings extends Limits {
    * which run it was (a macrotask per run costs more than a short run).
    */
   readonly rejections?: 'flush' | 'batch';
+  /** The lock advisor of the search, for the runs whose locks it reads (the search's own, not its replays). */
+  readonly lockObserver?: LockObserver | undefined;
   /** Set only for the recording replay of a reported schedule (see observer.ts). */
   readonly observer?: RunObserver | undefined;
 }
@@ -56,6 +59,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   readonly clock = new VirtualClock();
   scheduling = false;
   startedAt = 0;
+  /** What this run's locks do (src/advise), when the search tracks them: the sync primitives' probes report here. */
+  readonly locks: RunLocks | undefined;
 
   private readonly scenario: NormalizedScenario;
   private readonly tasks: TaskRecord[];
@@ -121,12 +126,15 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private readonly observer: RunObserver | undefined;
   /** Whether real I/O was in flight at a decision (see RunRecord.realIo). */
   private sawIo = false;
+  /** What the current step runs (for the lock advisor's site cache: see codeKey). */
+  private fired: Candidate | null = null;
 
   constructor(private readonly settings: RunSettings) {
     this.scenario = settings.scenario;
     this.tasks = settings.scenario.tasks.map((task, index) => ({ index, name: task.name, fn: task.fn, settled: false }));
     this.unsettled = this.tasks.length;
     this.contexts = this.tasks.map((task) => ({ name: task.name, index: task.index, seed: settings.seed, sleep }));
+    this.locks = settings.locks ? new RunLocks(this, settings.locks, settings.lockObserver) : undefined;
     const observer = settings.observer;
     this.observer = observer;
     if (observer) this.clock.onAdd = (timer) => observer.onTimer(timer);
@@ -202,6 +210,23 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return this.current?.index ?? this.tasks.length;
   }
 
+  /** Steps taken so far; during a step, its 1-based number. */
+  stepCount(): number {
+    return this.trace.length;
+  }
+
+  /**
+   * A number for the code running now that is the same whenever that code runs again (the lock advisor's
+   * site cache): -1 in setup, -2 - i in task i's first step, the site's id in a step that resumed an await.
+   */
+  codeKey(): number {
+    if (!this.scheduling) return this.trace.length === 0 ? -1 : NaN;
+    const fired = this.fired;
+    if (!this.stepping || fired === null || fired instanceof VirtualTimer) return NaN;
+    const pause = fired as Pause;
+    return pause.kind === 'start' ? -2 - pause.taskIndex : (pause.site?.id ?? NaN);
+  }
+
   io(): IoWatch {
     return this.watch ?? createIoWatch();
   }
@@ -211,6 +236,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const observer = this.observer;
     const pause = new Pause('await', this.current ?? this.externalTask(), observer ? observer.pauseSite(site ?? null) : (site ?? null), this.trace.length);
     observer?.onPause(pause);
+    this.locks?.onPause(pause.taskIndex, this.trace.length);
     this.progress++;
     const gate = createGate(pause);
     if (isThenable(value)) {
@@ -456,6 +482,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       const last = this.trace.lastStep()!;
       const message = blockedLoopMessage(this.trace.length, this.taskName(last.taskIndex), last.site, blockedMs, this.settings.maxBlockingMs);
       this.blockedLoop = { kind: 'blocked-loop', message, step: this.trace.length };
+      this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
     if (!this.violation && this.externalWaits > 0 && this.watch!.busy()) {
@@ -535,6 +562,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   private fire(chosen: Candidate): void {
     this.stepping = true;
+    this.fired = chosen;
     if (chosen instanceof VirtualTimer) {
       this.fireTimer(chosen);
       return;
@@ -573,6 +601,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private taskSettled(task: TaskRecord, ok: boolean, value: unknown): void {
     if (context.run !== this || task.settled) return;
     task.settled = true;
+    this.locks?.onTaskEnd(task.index);
     this.unsettled--;
     this.progress++;
     this.results[task.name] = ok ? { status: 'fulfilled', value } : { status: 'rejected', reason: value };

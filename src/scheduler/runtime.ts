@@ -1,4 +1,5 @@
 import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
+import { createdPrimitive } from '../advise/run-locks.js';
 import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
 import { registerColumnShifts } from '../instrument/positions.js';
@@ -168,7 +169,7 @@ export function isInternal(value: object): boolean {
 }
 
 /** What racecheck/sync's primitives (any copy of @racecheck/sync) call, through a global: see its bridge.ts. */
-const syncRuntime: SyncRuntime = { version: 1, point: libraryPoint, internal: markInternal };
+const syncRuntime: SyncRuntime = { version: 1, point: libraryPoint, internal: markInternal, created: createdPrimitive };
 
 /**
  * Makes the runtime that rewritten modules and the sync primitives call available, and fakes time and
