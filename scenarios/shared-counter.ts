@@ -76,6 +76,39 @@ class SimpleCounter {
   }
 }
 
+/**
+ * 000, "Mistake 3: Locking a Simple Counter", as the article first writes it: `async with self._lock:
+ * self._value += 1`. Correct, but the increment has no await, so nothing can run in the middle of it and the
+ * lock protects nothing: the lock advisor says `lock-without-await` from the normal runs, and with `--advise`
+ * it reruns the scenario with the lock made a no-op and finds that every schedule still passes
+ * (`lock-unneeded`, a complete search: three callers are few enough). fixedSimpleCounter below is the fix.
+ */
+class LockedCounter {
+  #value = 0;
+  readonly #lock = new Lock();
+
+  async increment(): Promise<number> {
+    await this.#lock.acquire();
+    try {
+      this.#value += 1; // atomic: no await between the read and the write
+      return this.#value;
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  get value(): number {
+    return this.#value;
+  }
+}
+
+export const needlessLockedCounter = defineScenario({
+  name: 'counter: a lock around an increment that has no await (not needed)',
+  setup: () => new LockedCounter(),
+  tasks: Array.from({ length: 3 }, () => (counter: LockedCounter) => counter.increment()),
+  check: (counter) => counter.value === 3 || `expected 3, got ${counter.value}`,
+});
+
 /** 000, "Mistake 3": tasks that await between increments still cannot lose one; the increment itself never yields. */
 export const fixedSimpleCounter = defineScenario({
   name: 'counter: synchronous increment needs no lock',

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineScenario, type TaskFn } from 'racecheck';
-import { ConfigHolder, LockedTaskRegistry, TaskRegistry } from './app/task-registry.js';
+import { ConfigHolder, LockedConfigHolder, LockedTaskRegistry, TaskRegistry } from './app/task-registry.js';
 
 const WORKERS = ['A', 'B', 'C'];
 const PER_WORKER = 100;
@@ -49,6 +49,31 @@ interface Settings {
 }
 
 const settings = (version: number): Settings => ({ version, host: `db${version}.internal`, port: 5430 + version });
+
+/**
+ * 000's "Mistake 1", a lock around `get_config`: correct, and the lock protects nothing. The lock advisor
+ * says `lock-without-await` (no critical section reached a scheduling point), and with `--advise`
+ * `lock-unneeded`: made a no-op, it changes no outcome. fixedConfigReadWithoutLock below is the fix.
+ */
+export const needlessLockedConfigRead = defineScenario({
+  name: 'config: reads and reloads under a lock (not needed)',
+  setup: () => ({ config: new LockedConfigHolder(settings(1)), seen: [] as Settings[] }),
+  tasks: {
+    reloader: async (s) => {
+      for (let version = 2; version <= 3; version++) await s.config.setConfig(settings(version));
+    },
+    reader: async (s) => {
+      for (let i = 0; i < 2; i++) {
+        const { version, host, port } = await s.config.getConfig();
+        s.seen.push({ version, host, port });
+      }
+    },
+  },
+  check: (s) => {
+    const torn = s.seen.find((seen) => seen.host !== settings(seen.version).host || seen.port !== settings(seen.version).port);
+    return torn === undefined || `a reader saw mixed settings: ${JSON.stringify(torn)}`;
+  },
+});
 
 export const fixedConfigReadWithoutLock = defineScenario({
   name: 'config: reads without a lock see whole settings, old or new',

@@ -16,6 +16,7 @@ export { STRATEGY_NAMES, type StrategyName } from './scheduler/strategies/index.
 export type { Candidate, RunInfo, Strategy } from './scheduler/types.js';
 export { VIOLATION_KIND_NAMES, type ViolationKind } from './scheduler/violation-kinds.js';
 export type { SiteRef } from './site.js';
+export { ADVICE_CODES, type Advice, type AdviceCode, type ReportAdvice } from './advise/types.js';
 export { InstrumentationError, type InstrumentOptions } from './instrument/register.js';
 export { defineConfig, type RacecheckConfig } from './cli/define-config.js';
 

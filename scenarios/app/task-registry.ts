@@ -70,3 +70,26 @@ export class ConfigHolder<C extends object> {
     this.#config = config;
   }
 }
+
+/**
+ * 000's "Mistake 1" as the article first writes it: `async def get_config(self): async with self._lock:
+ * return self._config`. A read with no await inside, under a lock: correct, and the lock protects nothing.
+ */
+export class LockedConfigHolder<C extends object> {
+  #config: C;
+  readonly #lock = new Lock();
+
+  constructor(initial: C) {
+    this.#config = initial;
+  }
+
+  async getConfig(): Promise<C> {
+    return this.#lock.runExclusive(() => this.#config);
+  }
+
+  async setConfig(config: C): Promise<void> {
+    await this.#lock.runExclusive(() => {
+      this.#config = config;
+    });
+  }
+}

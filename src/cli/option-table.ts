@@ -236,6 +236,11 @@ export const OPTIONS = {
     where: 'both',
     description: 'leave these files uninstrumented (native awaits); repeatable',
   }),
+  advise: option({
+    kind: flag,
+    where: 'both',
+    description: 'also test whether each lock is needed: rerun each passing scenario with each lock made a no-op (SPEC §6)',
+  }),
   showOutput: option({
     kind: flag,
     where: 'both',

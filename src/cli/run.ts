@@ -108,8 +108,10 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
 
 function runOptions(values: OptionValues, seed: number, recipe: ReplayRecipe | undefined): ChildRunOptions {
   const limits = { maxSteps: values.maxSteps, timeoutMs: values.timeout, maxBlockingMs: values.maxBlocking };
-  if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts }, replayStrict: values.replayStrict ?? false, runs: values.runs };
-  return { ...limits, seed, runs: values.runs, strategy: values.strategy, depth: values.depth, maxPreemptions: values.maxPreemptions, shrink: values.shrink };
+  // A token of the lock advisor's variant replays it without the locks it made no-ops.
+  const variant = recipe?.bypass ? { bypassLocks: recipe.bypass } : {};
+  if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts }, replayStrict: values.replayStrict ?? false, runs: values.runs, ...variant };
+  return { ...limits, seed, runs: values.runs, strategy: values.strategy, depth: values.depth, maxPreemptions: values.maxPreemptions, shrink: values.shrink, advise: values.advise };
 }
 
 /** The --include entries under which no loaded file instrumented anything (none when no file loaded: nothing to say). */

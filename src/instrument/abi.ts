@@ -32,6 +32,28 @@ export interface ModuleShifts {
   readonly mapped?: true;
 }
 
+/**
+ * One tracked access site of shared state (instrument/state-access.ts): what it is called in the code (a
+ * variable's name, or `this.#field`), where it is, and what it is: for a variable the number of its
+ * declaration within the module (every access of one variable has the same), for a private field `#name`;
+ * and for a variable initialised with `new X(…)`, X.
+ */
+export type StateRow = readonly [display: string, line: number, column: number, identity: number | string, made?: string];
+
+/** A registered state access site, as rewritten code passes it back to the runtime. */
+export interface StateEntry {
+  readonly display: string;
+  readonly url: string;
+  readonly line: number;
+  readonly column: number;
+  /** `#name` for a private field (its owner is passed with each access); absent for a variable. */
+  readonly field?: string;
+  /** A variable's identity within the run: one per declaration and module. */
+  readonly key: string;
+  /** For a variable initialised with `new X(…)`: X, what the report calls the object if it cannot look inside. */
+  readonly made?: string;
+}
+
 /** What rewritten code calls. Short names: they appear at every await of every instrumented module. */
 export interface RuntimeAbi {
   /** Registers a module's sites and column shifts when it loads; the rewritten code passes `sites[i]` to the other calls. */
@@ -45,7 +67,19 @@ export interface RuntimeAbi {
   a(value: unknown, site: Site | undefined): unknown;
   /** `for await (… of it)` becomes `for await (… of rt.fa(it, site))`: every `next()` is a scheduling point. */
   fa(iterable: unknown, site: Site | undefined): unknown;
+  /** Registers a module's state access sites (the table the other state calls index into). */
+  t(url: string, rows: readonly StateRow[]): readonly StateEntry[];
+  /** A read of tracked state: returns `value` (outside a recording replay, and that is all it does). */
+  v(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown;
+  /** A write: `x = e` becomes `x = rt.w(entry, e)`; returns what is to be stored. */
+  w(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown;
+  /** A compound assignment, after its old value was read with `v`: returns its result. `logical`: `||=` and friends. */
+  c(entry: StateEntry | undefined, old: unknown, result: unknown, logical: 0 | 1, owner?: unknown): unknown;
+  /** `x++`, `--x`: returns the expression's value; `delta` is ±1, `prefix` 1 for `++x`. */
+  u(entry: StateEntry | undefined, result: unknown, delta: 1 | -1, prefix: 0 | 1, owner?: unknown): unknown;
+  /** Marks a class as declared in instrumented code: its instances are the user's own state. */
+  k(cls: Function): void;
 }
 
 /** The method names, as the rewriter writes them. */
-export const ABI = { register: 's', await: 'a', forAwait: 'fa' } as const satisfies Record<string, keyof RuntimeAbi>;
+export const ABI = { register: 's', await: 'a', forAwait: 'fa', registerState: 't' } as const satisfies Record<string, keyof RuntimeAbi>;

@@ -6,7 +6,10 @@ import picomatch from 'picomatch';
 export interface InstrumentConfig {
   /** Globs are matched against paths relative to this directory. */
   readonly cwd: string;
-  /** racecheck's own package root: its `src/`, `dist/` and `bin/` are never instrumented. */
+  /**
+   * racecheck's own package root: its `src/`, `dist/` and `bin/` are never instrumented, nor the packages it
+   * publishes from `packages/` (in this repository @racecheck/sync resolves there, not under node_modules).
+   */
   readonly selfRoot: string;
   /** Globs, or package names (`p-limit`, `@scope/pkg`) whose files under node_modules are instrumented too. */
   readonly include: readonly string[];
@@ -27,7 +30,7 @@ export function createInstrumentMatcher(config: InstrumentConfig): (file: string
   const includeGlobs = config.include.filter((entry) => !isPackageName(entry));
   const included = includeGlobs.length > 0 ? picomatch(includeGlobs, { dot: true }) : () => false;
   const excluded = config.exclude.length > 0 ? picomatch([...config.exclude], { dot: true }) : () => false;
-  const own = ['src', 'dist', 'bin'].map((dir) => path.join(config.selfRoot, dir) + path.sep);
+  const own = ['src', 'dist', 'bin', 'packages'].map((dir) => path.join(config.selfRoot, dir) + path.sep);
 
   return (file) => {
     const absolute = file.startsWith('file:') ? fileURLToPath(file) : file;

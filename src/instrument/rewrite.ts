@@ -4,6 +4,7 @@ import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } f
 import { createLineIndex, type LineIndex } from './lines.js';
 import { createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { findMapComment, readSourceMap } from './source-map.js';
+import { findStateAccesses, STATE_TABLE } from './state-access.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
@@ -93,10 +94,12 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
   // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
   // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without building their AST.
-  if (!/\bawait\b|__awaiter|asynctogenerator|asyncgenerator|__async\b/i.test(source)) return untouched;
   const program = parsed.program;
-  const points = findPoints(source, program as unknown as AnyNode);
-  if (points.length === 0) return untouched;
+  // The module's shared state is tracked whether it awaits or not (state-access.ts).
+  const state = findStateAccesses(source, program);
+  const awaits = /\bawait\b|__awaiter|asynctogenerator|asyncgenerator|__async\b/i.test(source);
+  const points = awaits ? findPoints(source, program as unknown as AnyNode) : [];
+  if (points.length === 0 && !state) return untouched;
 
   const lines = createLineIndex(source);
   const sourceMap = options.sourceMaps === false ? undefined : readSourceMap(source, filename);
@@ -120,6 +123,7 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
       edits.push({ offset: point.bareAt, text: ` ${call}void 0,${SITES}[${index}])`, order: 1, depth: point.keyword });
     }
   });
+  if (state) edits.push(...state.edits);
   const insertions: Insertion[] = edits.map((edit) => {
     const { line, column } = lines.positionOf(edit.offset);
     return { line, column, length: edit.text.length };
@@ -134,7 +138,8 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = createShiftRows([...insertions, { ...preamblePosition, length }]);
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
-    text = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},${json(registered)});`;
+    const table = state && state.rows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(state.rows)})` : '';
+    text = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},${json(registered)})${table};`;
     if (text.length === length) break;
     length = text.length;
   }
@@ -144,7 +149,8 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   const comment = sourceMap
     ? { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) }
     : unusable && { ...unusable, text: '// (racecheck: source map not readable, left out)' };
-  edits.push({ offset: at.offset, text, order: 2, depth: 0 });
+  // First at its offset: a module may start with a tracked access, whose opening shares the offset.
+  edits.push({ offset: at.offset, text, order: -1, depth: 0 });
   return { code: applyEdits(source, edits, comment), sites, shifts };
 }
 
@@ -160,7 +166,7 @@ function excerpt(text: string, column: number): string {
 interface Edit {
   readonly offset: number;
   readonly text: string;
-  /** At one offset: closing text first (0), then operand openings (1), then the preamble (2). */
+  /** At one offset: the preamble first (-1), then closing text (0), then operand openings (1). */
   readonly order: number;
   /** Within one order: `await await x` closes the inner call first and opens the outer one first. */
   readonly depth: number;

@@ -1,3 +1,4 @@
+import { toReportAdvice } from '../advise/report.js';
 import type { ScenarioResult, SearchSummary, TraceStep } from '../scheduler/result.js';
 import { encodeReplayToken } from './replay-token.js';
 import { SCHEMA_VERSION, type LeftProcess, type Report, type ReportError, type ReportViolation, type ScenarioReport, type Shard } from './types.js';
@@ -21,16 +22,19 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
     ...(result.interrupted ? { interrupted: true as const } : {}),
     ...(extra.processesLeft && extra.processesLeft.length > 0 ? { processesLeft: extra.processesLeft } : {}),
   };
+  const adviced = (report: ScenarioReport): ScenarioReport =>
+    result.advice ? { ...report, advice: toReportAdvice(result.advice, result.id, (replay) => `${style.program} ${shellQuote(file)} --replay ${replay}`) } : report;
   if (result.status === 'error') return { ...base, violation: null, error: result.error };
   if (result.status === 'pass') {
     // A scenario that passed but left processes running did not clean up after itself: that is its error.
-    if (!base.processesLeft) return { ...base, violation: null };
+    if (!base.processesLeft) return adviced({ ...base, violation: null });
     return { ...base, status: 'error', violation: null, error: { message: leftMessage(base.processesLeft) } };
   }
   const { choices, counts, ...found } = result.violation;
-  const replay = encodeReplayToken({ id: result.id, strategy: found.strategy, seed: found.seed, choices, counts });
+  const replay = encodeReplayToken({ id: result.id, strategy: found.strategy, seed: found.seed, choices, counts, bypass: result.bypassLocks });
   const violation: ReportViolation = {
     ...found,
+    explanation: found.explanation ?? null,
     replay,
     // A schedule that was recorded in full replays exactly; one lost with a crashed process reruns its seed.
     command:
@@ -38,7 +42,7 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
         ? `${style.program} ${shellQuote(file)} --replay ${replay}`
         : `${style.program} ${shellQuote(file)} --filter ${shellQuote(result.id)} --seed ${found.seed} --runs 1${found.strategy === 'random' ? '' : ` --strategy ${found.strategy}`}`,
   };
-  return { ...base, violation };
+  return adviced({ ...base, violation });
 }
 
 function leftMessage(left: readonly LeftProcess[]): string {

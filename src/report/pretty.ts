@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatLocation, formatTimeline, shortNames, type TimelineStyle } from './timeline.js';
+import { formatAdvice } from '../advise/format.js';
+import { formatLocation, formatTimeline, shortNames, type TimelineMark, type TimelineStyle } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 
 export interface PrettyOptions {
@@ -49,6 +50,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
       for (const scenario of report.scenarios) {
         if (scenario.violation) for (const line of violationDetails(scenario, c, options.width)) write(line);
         else if (scenario.error && (scenario.error.frame || scenario.error.stack)) for (const line of errorDetails(scenario, c, options.width)) write(line);
+        if (scenario.advice?.length) write(formatAdvice(scenario.advice, { id: scenario.id, width: options.width, style: { code: c.yellow, dim: c.dim, command: c.cyan } }));
       }
       write();
       write(summaryLine(report, c));
@@ -69,7 +71,9 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
     const verdict = scenario.search.complete
       ? c.green(` · all ${count(scenario.search.schedules)} schedules${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
       : '';
-    return ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
+    const line = ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
+    // The rate is the first thing to go when the line does not fit the terminal.
+    return stripAnsi(line).length <= width || !rate ? line : ` ${c.green('✓')} ${id}  ${c.dim([runs, steps].join(' · '))}${verdict}`;
   }
   if (scenario.status === 'error') return ` ${c.yellow('!')} ${id}  ${c.yellow(scenario.error?.message ?? 'error')}`;
   const violation = scenario.violation!;
@@ -86,36 +90,74 @@ export function formatViolation(scenario: ScenarioReport, options: { readonly co
   return violationDetails(scenario, new Chalk({ level: options.color }), options.width).join('\n');
 }
 
+/** Longest message and stack shown in full; a 10,000-task deadlock names every task in its message. */
+const MAX_MESSAGE = 1_500;
+const MAX_STACK_LINES = 14;
+const MAX_BLOCKED = 12;
+const PATTERNS: Record<string, string> = { 'lost-update': 'a lost update', 'stale-check': 'a stale check', 'torn-read': 'a torn read', other: '' };
+
 function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: number): string[] {
   const v = scenario.violation!;
   const style: TimelineStyle = {
     dim: (text) => c.dim(text),
     bold: (text) => c.bold(text),
     task: (index, text) => c[TASK_COLORS[index % TASK_COLORS.length]!](text),
+    mark: (text) => c.yellow(text),
   };
+  const explanation = v.explanation;
+  const accesses = explanation?.accesses ?? [];
+  const marks: TimelineMark[] = accesses.map((access, i) => ({ step: access.step, task: access.task, label: `[${i + 1}]`, text: `${access.op} ${access.target} (${access.value})` }));
+  const message = v.message.length <= MAX_MESSAGE ? v.message : `${v.message.slice(0, MAX_MESSAGE)}… (${count(v.message.length - MAX_MESSAGE)} more characters)`;
   const lines = [
     '',
     c.red.bold(`─── ${scenario.id} ${'─'.repeat(Math.max(3, Math.min(width, 100) - scenario.id.length - 5))}`),
     scenario.name !== scenario.id.slice(scenario.id.lastIndexOf('#') + 1) ? c.bold(scenario.name) : '',
-    `${c.red.bold(v.kind)}: ${v.message.split('\n').join('\n  ')}`,
+    message
+      .split('\n')
+      .flatMap((part, i) => wrap(i === 0 ? `${v.kind}: ${part}` : `  ${part}`, width))
+      .map((line, i) => (i === 0 ? `${c.red.bold(v.kind)}${line.slice(v.kind.length)}` : line))
+      .join('\n'),
     c.dim(
-      `run ${v.run} · run seed ${v.seed} · ${v.trace.length} steps · ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
+      `run ${v.run} · run seed ${v.seed} · ${count(v.trace.length)} steps · ${count(v.preemptions)} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
     ),
+  ].filter((line, i) => i !== 2 || line !== '');
+  if (explanation) lines.push('', ...wrap(explanation.summary, width - 2).map((line) => `  ${c.bold(line)}`));
+  if (v.stack) {
+    const frames = v.stack.split('\n');
+    lines.push('', ...frames.slice(0, MAX_STACK_LINES).map((line) => `  ${c.dim(line)}`));
+    if (frames.length > MAX_STACK_LINES) lines.push(c.dim(`    … ${frames.length - MAX_STACK_LINES} more`));
+  }
+  lines.push(
     '',
     c.dim('  Each step runs one task from the await it resumes at to its next await, or to its end.'),
     '',
-    ...formatTimeline(v.trace, width - 2, style).map((line) => `  ${line}`),
-  ].filter((line, i) => i !== 2 || line !== '');
-  if (v.stack) lines.push('', ...v.stack.split('\n').map((line) => c.dim(`  ${line}`)));
+    ...formatTimeline(v.trace, width - 2, style, { marks }).map((line) => (line === '' ? '' : `  ${line}`)),
+  );
+  if (accesses.length > 0) {
+    const pattern = PATTERNS[explanation!.pattern] ?? '';
+    lines.push('', c.bold(pattern ? `  the accesses that conflict (${pattern}):` : '  the accesses involved:'));
+    const names = shortNames(accesses);
+    const rows = accesses.map((access, i) => [`[${i + 1}]`, `step ${access.step}`, access.task, access.op, `${access.target} (${access.value})`, access.site ? `${names.get(access.site.file) ?? access.site.file}:${access.site.line}` : '']);
+    const widths = rows[0]!.map((_, column) => Math.min(column === 4 ? 48 : 28, rows.reduce((most, row) => Math.max(most, row[column]!.length), 0)));
+    accesses.forEach((access, i) => {
+      const cells = rows[i]!.map((cell, column) => pad(cut(cell, widths[column]!), widths[column]!));
+      const head = `    ${cells.join('  ')}`;
+      const code = access.site?.text?.trim() ?? '';
+      const room = width - head.length - 2;
+      lines.push(`${c.yellow(head)}${code && room >= 12 ? `  ${c.dim(cut(code, room))}` : ''}`.trimEnd());
+    });
+  }
   if (v.blocked && v.blocked.length > 0) {
     const names = shortNames(v.blocked.flatMap((b) => b.sites.map((site) => ({ site }))));
-    const taskWidth = Math.max(...v.blocked.map((b) => b.task.length));
+    let taskWidth = 0;
+    for (const blocked of v.blocked.slice(0, MAX_BLOCKED)) taskWidth = Math.max(taskWidth, blocked.task.length);
     lines.push('', c.bold('  blocked forever:'));
-    for (const blocked of v.blocked) {
+    for (const blocked of v.blocked.slice(0, MAX_BLOCKED)) {
       const site = blocked.sites[0];
       const where = site ? `${formatLocation(site, names)}  ${c.dim(site.line > 0 ? site.text.trim() : '')}` : c.dim('outside instrumented code');
       lines.push(`    ${blocked.task.padEnd(taskWidth)}  waits at ${where}`.trimEnd());
     }
+    if (v.blocked.length > MAX_BLOCKED) lines.push(c.dim(`    … and ${count(v.blocked.length - MAX_BLOCKED)} more tasks`));
   }
   lines.push('', c.bold('  reproduce:'), `    ${c.cyan(v.command)}`);
   return lines;
@@ -130,15 +172,41 @@ function errorDetails(scenario: ScenarioReport, c: ChalkInstance, width: number)
   return lines;
 }
 
+/** Words wrapped to lines of at most `width` characters (a word longer than that gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
 function summaryLine(report: Report, c: ChalkInstance): string {
   const { passed, failed, errors, scenarios, durationMs } = report.summary;
   const parts = [
     failed > 0 ? c.red.bold(`${failed} failed`) : '',
     errors > 0 ? c.yellow.bold(`${errors} error${errors === 1 ? '' : 's'}`) : '',
     passed > 0 ? c.green(`${passed} passed`) : '',
+    adviceCount(report) > 0 ? c.yellow(`${adviceCount(report)} lock advice`) : '',
   ].filter(Boolean);
   const summary = `${parts.length > 0 ? `${parts.join(', ')} ` : ''}${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
   return report.interrupted ? `${summary} · ${c.yellow.bold('interrupted')}` : summary;
+}
+
+/** Advice is counted, never a failure: it changes no exit code. */
+function adviceCount(report: Report): number {
+  return report.scenarios.reduce((sum, scenario) => sum + (scenario.advice?.length ?? 0), 0);
 }
 
 function cut(text: string, width: number): string {

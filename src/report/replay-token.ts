@@ -11,6 +11,8 @@ export interface ReplayRecipe {
   readonly seed: number;
   readonly choices: readonly number[];
   readonly counts: readonly number[];
+  /** Lock construction sites made no-ops (the lock advisor's variant without them); absent or empty for the program as written. */
+  readonly bypass?: readonly string[];
 }
 
 export class ReplayTokenError extends RacecheckError {
@@ -32,8 +34,14 @@ export const MAX_TOKEN_LENGTH = 1 << 20;
 const MAX_ID_BYTES = 4096;
 const MAX_STRATEGY_BYTES = 64;
 const MAX_UINT32 = 2 ** 32 - 1;
-/** The decoded payload's size for the longest schedule: a seed, two strings, a length, two varints a step. */
-const MAX_PAYLOAD_BYTES = 5 + (5 + MAX_ID_BYTES) + (5 + MAX_STRATEGY_BYTES) + 5 + MAX_SCHEDULE_STEPS * 2 * 5;
+/** Lock construction sites a variant of the lock advisor makes no-ops: one today; a few leave room. */
+const MAX_BYPASS_SITES = 16;
+const MAX_SITE_BYTES = MAX_ID_BYTES + 32;
+/**
+ * The decoded payload's size for the longest schedule: a seed, two strings, a length, two varints a step,
+ * and the optional list of no-op lock sites.
+ */
+const MAX_PAYLOAD_BYTES = 5 + (5 + MAX_ID_BYTES) + (5 + MAX_STRATEGY_BYTES) + 5 + MAX_SCHEDULE_STEPS * 2 * 5 + 5 + MAX_BYPASS_SITES * (5 + MAX_SITE_BYTES);
 
 /**
  * `<version>.<base64url(deflate(payload))>`: only URL-safe characters, so it pastes into a shell, a URL or
@@ -48,6 +56,11 @@ export function encodeReplayToken(recipe: ReplayRecipe): string {
   writeVarint(bytes, recipe.choices.length);
   for (const choice of recipe.choices) writeVarint(bytes, choice);
   for (const count of recipe.counts) writeVarint(bytes, count);
+  // An optional tail, so tokens of the program as written stay what they were.
+  if (recipe.bypass && recipe.bypass.length > 0) {
+    writeVarint(bytes, recipe.bypass.length);
+    for (const site of recipe.bypass) writeString(bytes, site);
+  }
   return `${FORMAT_VERSION}.${deflateRawSync(Uint8Array.from(bytes)).toString('base64url')}`;
 }
 
@@ -90,11 +103,18 @@ export function decodeReplayToken(token: string): ReplayRecipe {
     if (count < 1 || choices[i]! >= count) throw damaged(`step ${i + 1} chooses candidate ${choices[i]} of ${count}`);
     counts[i] = count;
   }
+  // The optional tail: construction sites whose locks the replayed variant makes no-ops.
+  const bypass: string[] = [];
+  if (reader.remaining !== 0) {
+    const sites = reader.varint('count of no-op locks');
+    if (sites === 0 || sites > MAX_BYPASS_SITES) throw damaged(`it makes ${sites} locks no-ops, not 1 to ${MAX_BYPASS_SITES}`);
+    for (let i = 0; i < sites; i++) bypass.push(reader.string('no-op lock site', MAX_SITE_BYTES));
+  }
   if (reader.remaining !== 0) throw damaged('it has bytes after the schedule');
   if (!/^[\w:.-]+$/.test(strategy)) throw damaged(`its strategy name ${JSON.stringify(strategy)} is not one racecheck writes`);
   const hash = id.lastIndexOf('#');
   if (hash <= 0 || hash === id.length - 1 || id.includes('\0')) throw damaged(`its scenario id ${JSON.stringify(id)} is not <file>#<export>`);
-  return { id, strategy, seed, choices, counts };
+  return bypass.length > 0 ? { id, strategy, seed, choices, counts, bypass } : { id, strategy, seed, choices, counts };
 }
 
 function damaged(reason: string): ReplayTokenError {

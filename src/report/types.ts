@@ -1,9 +1,12 @@
-import type { SearchSummary, Violation } from '../scheduler/result.js';
+import type { ReportAdvice } from '../advise/types.js';
+import type { Explanation, SearchSummary, Violation } from '../scheduler/result.js';
 
 export const SCHEMA_VERSION = 1;
 
 /** A violation as reported: the engine's, with the schedule's choices packed into a replay token and a command. */
-export type ReportViolation = Omit<Violation, 'choices' | 'counts'> & {
+export type ReportViolation = Omit<Violation, 'choices' | 'counts' | 'explanation'> & {
+  /** SPEC §5: every reported violation has the key, null when nothing could be tracked. */
+  readonly explanation: Explanation | null;
   /** Token for `--replay`: reruns exactly this schedule. */
   readonly replay: string;
   /** A command that reproduces this violation. */
@@ -45,6 +48,8 @@ export interface ScenarioReport {
   readonly interrupted?: true;
   /** Processes the scenario left running after its runs (racecheck ended them). */
   readonly processesLeft?: readonly LeftProcess[];
+  /** The lock advisor's findings (SPEC §6); absent when there are none. */
+  readonly advice?: readonly ReportAdvice[];
 }
 
 export interface Report {

@@ -13,6 +13,8 @@ export type TimerKind = 'timeout' | 'interval' | 'immediate';
 export class VirtualTimer implements Candidate {
   readonly kind = 'timer';
   cleared = false;
+  /** Its callback only settles a promise someone awaits (timers/promises, ctx.sleep): a wait, not code of its own. */
+  wakes = false;
   /** When it went into its clock's list (created, re-armed or refreshed): Node's timer lists are FIFO. */
   seq = 0;
   private referenced = true;
@@ -64,6 +66,8 @@ export class VirtualTimer implements Candidate {
  */
 export class VirtualClock {
   now = 0;
+  /** Told of every timer created; set only in a recording replay (observer.ts). */
+  onAdd: ((timer: VirtualTimer) => void) | undefined = undefined;
   private nextId = 1;
   private nextSeq = 1;
   /** The delays seen while collecting due timers (reused: collecting happens at every step with a due timer). */
@@ -83,6 +87,7 @@ export class VirtualClock {
     const timer = new VirtualTimer(this, this.nextId++, this.now + ms, ms, kind, callback, args, taskIndex);
     (this.byId ??= new Map()).set(timer.id, timer);
     this.insert(timer);
+    this.onAdd?.(timer);
     return timer;
   }
 

@@ -1,5 +1,6 @@
 import * as timersPromises from 'node:timers/promises';
 import type { VirtualClock } from './clock.js';
+import type { AccessTracker } from './observer.js';
 import type { Site } from '../site.js';
 
 /** The part of a run that rewritten awaits and the faked globals talk to. */
@@ -17,11 +18,19 @@ export interface ActiveRun {
  * What is running now. There is one scheduler per thread and it runs one step at a time, so a plain
  * module-level record is enough to tell the rewritten awaits which run and task they belong to.
  */
-export const context: { run: ActiveRun | null; userTicks: number } = shared('racecheck.context', () => ({
+export const context: { run: ActiveRun | null; userTicks: number; tracker: AccessTracker | null } = shared('racecheck.context', () => ({
   run: null,
   /** Bumped by every process.nextTick call user code makes; the drain check watches it. */
   userTicks: 0,
+  /** Set only during a recording replay: where rewritten reads and writes of shared state report. */
+  tracker: null,
 }));
+
+/**
+ * Classes declared in instrumented modules (each registers itself when it is defined): their instances are
+ * the user's own state, which a recording replay may watch; anything else is left alone.
+ */
+export const userClasses: WeakSet<Function> = shared('racecheck.user-classes', () => new WeakSet<Function>());
 
 /** One instance per thread, even if two copies of racecheck's modules are loaded. */
 function shared<T>(key: string, create: () => T): T {

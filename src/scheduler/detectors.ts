@@ -2,8 +2,13 @@
  * How each violation the run loop detects is worded, and what a deadlock report holds. The run loop
  * decides when; these say what.
  */
-import { formatSite, type Site } from '../site.js';
+import { formatSite as formatSourceSite, type Site } from '../site.js';
 import type { BlockedTask } from './run-record.js';
+
+/** A site in a message: racecheck's own scheduling points (line 0) say what they are, not `racecheck:0:0`. */
+function formatSite(site: Site): string {
+  return site.line === 0 ? site.text : formatSourceSite(site);
+}
 
 export function maxStepsMessage(maxSteps: number): string {
   return `more than ${maxSteps} steps in one run: a livelock or an unbounded loop`;

@@ -3,14 +3,16 @@ import { inspect } from 'node:util';
 /**
  * Evaluates a `check` or `invariant` result: `true`, `undefined` (and `null`) hold; `false`, a string, a
  * thrown error or a rejected promise are violations. Anything else is a violation too, named in the
- * message, rather than silently taken as success. Returns null when it holds, else the message.
+ * message, rather than silently taken as success. Returns null when it holds, else the message; `onThrow`
+ * gets what was thrown (its stack goes into the report).
  */
-export async function evaluateCheck(run: () => unknown): Promise<string | null> {
+export async function evaluateCheck(run: () => unknown, onThrow?: (error: unknown) => void): Promise<string | null> {
   let result: unknown;
   try {
     result = run();
     if (isThenable(result)) result = await result;
   } catch (error) {
+    onThrow?.(error);
     return describeError(error);
   }
   return checkMessage(result);

@@ -2,17 +2,46 @@
  * The result model: what `runScenario` returns and what reports are built from. Plain data throughout, so
  * a result crosses process boundaries as JSON.
  */
+import type { Advice } from '../advise/types.js';
 import { toSiteRef, type SiteRef } from '../site.js';
 import type { Reproduced, RunRecord, RunViolation, TraceEntry } from './run-record.js';
 import type { ViolationKind } from './violation-kinds.js';
 
 export interface TraceStep {
   readonly step: number;
+  /** The lane: the scenario task that ran the step, or an activity (a request handler, a timer callback, ...). */
   readonly task: string;
   readonly kind: 'start' | 'await' | 'timer';
   /** The await the task resumed after; null when it started or a timer fired. */
   readonly site: SiteRef | null;
   readonly timer?: { readonly kind: string; readonly delay: number };
+  /** On an activity's steps: the task or activity whose step created it. */
+  readonly origin?: string;
+}
+
+/** The classic shapes of a race (SPEC §5). */
+export type ConflictPattern = 'lost-update' | 'stale-check' | 'torn-read' | 'other';
+
+/** One read or write of shared state that is part of the conflict. */
+export interface ExplainedAccess {
+  readonly step: number;
+  /** The lane that made it (a task or an activity). */
+  readonly task: string;
+  readonly op: 'read' | 'write';
+  /** A readable path to the state: `s.value`, `this.#cache.get("user:1")`, `requests.length`. */
+  readonly target: string;
+  /** A short rendering of the value read or written. */
+  readonly value: string;
+  readonly site: SiteRef | null;
+}
+
+/** Which reads and writes of shared state crossed which await (SPEC §5). */
+export interface Explanation {
+  /** One sentence, the way a reviewer would say it. */
+  readonly summary: string;
+  readonly pattern: ConflictPattern;
+  /** The accesses that make up the conflict, in step order. */
+  readonly accesses: readonly ExplainedAccess[];
 }
 
 export interface Violation {
@@ -36,7 +65,12 @@ export interface Violation {
   readonly blocked?: readonly { readonly task: string; readonly sites: readonly SiteRef[] }[];
   /** For `timeout` and `blocked-loop`: the replays that confirmed it before it was reported. */
   readonly reproduced?: Reproduced;
-  /** The error's stack, for a violation that is an error (mapped to the original source). */
+  /**
+   * The reads and writes behind it, from a recording replay of the schedule; null when nothing could be
+   * tracked. Always there in a report (build.ts); absent only on a violation a crashed worker left.
+   */
+  readonly explanation?: Explanation | null;
+  /** For `exception`, `unhandled-rejection` and a `check` that threw: the error's stack, racecheck's frames left out. */
   readonly stack?: string;
 }
 
@@ -76,6 +110,10 @@ export interface ResultBase {
   readonly search: SearchSummary;
   /** Set when `signal` stopped the search: `runs` counts the runs that finished. */
   readonly interrupted?: true;
+  /** The lock advisor's findings (SPEC §6), when it has any. */
+  readonly advice?: readonly Advice[];
+  /** Lock construction sites that were no-ops in every run: the search was an `--advise` variant (or its replay). */
+  readonly bypassLocks?: readonly string[];
 }
 
 export type ScenarioResult =
@@ -83,8 +121,27 @@ export type ScenarioResult =
   | (ResultBase & { readonly status: 'fail'; readonly violation: Violation })
   | (ResultBase & { readonly status: 'error'; readonly violation: null; readonly error: { readonly message: string } });
 
-/** A run's violation as the result reports it: the run's number and seed, its schedule and its trace. */
-export function toViolation(violation: RunViolation, record: RunRecord, index: number, seed: number, strategy: string): Violation {
+/**
+ * A run's violation as the result reports it: the run's number and seed, its schedule and its trace. This
+ * trace is the search's own; the one reported is the recording replay's (explain/), with precise lanes.
+ * Without one, steps outside any task go to a `callback` lane whose origin is the step before, and
+ * racecheck's own scheduling points show no site rather than an internal one.
+ */
+export function toViolation(violation: RunViolation, record: RunRecord, index: number, seed: number, strategy: string, stack?: string): Violation {
+  const entries = record.trace;
+  const trace = entries.map((entry, i): TraceStep => {
+    const step = toTraceStep(entry);
+    const plain = step.site && step.site.line === 0 ? { ...step, site: null } : step;
+    if (entry.task !== EXTERNAL_LANE) return plain;
+    let origin = 'setup';
+    for (let j = i - 1; j >= 0; j--) {
+      if (entries[j]!.task !== EXTERNAL_LANE) {
+        origin = entries[j]!.task;
+        break;
+      }
+    }
+    return { ...plain, task: 'callback', origin };
+  });
   const result: Violation = {
     kind: violation.kind,
     message: violation.message,
@@ -94,14 +151,20 @@ export function toViolation(violation: RunViolation, record: RunRecord, index: n
     strategy,
     choices: record.choices,
     counts: record.counts,
-    trace: record.trace.map(toTraceStep),
+    trace,
     preemptions: record.preemptions,
     shrunk: false,
+    explanation: null,
+    ...(stack === undefined ? {} : { stack }),
   };
   const reproduced = violation.reproduced ? { ...result, reproduced: violation.reproduced } : result;
   if (!violation.blocked) return reproduced;
-  return { ...reproduced, blocked: violation.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
+  // racecheck's own scheduling points (line 0) are no place in the user's code: the replay names the call instead.
+  return { ...reproduced, blocked: violation.blocked.map(({ task, sites }) => ({ task, sites: sites.filter((site) => site.line > 0).map(toSiteRef) })) };
 }
+
+/** The lane of work the search ran outside any task (run.ts); never shown under that name. */
+const EXTERNAL_LANE = '(external)';
 
 export function toTraceStep(entry: TraceEntry): TraceStep {
   const step: TraceStep = { step: entry.step, task: entry.task, kind: entry.kind, site: entry.site && toSiteRef(entry.site) };

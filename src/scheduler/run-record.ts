@@ -32,6 +32,8 @@ export interface RunViolation {
   readonly blocked?: readonly BlockedTask[];
   /** For a wall-clock verdict: how often replaying the schedule gave it again (SPEC §2). */
   readonly reproduced?: Reproduced;
+  /** The error or rejection reason behind an `exception`, `unhandled-rejection` or a `check` that threw. */
+  readonly cause?: unknown;
 }
 
 /** Replays of a wall-clock verdict's schedule, and how many of them gave it again. */

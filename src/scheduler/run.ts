@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { RunLocks, type LockObserver } from '../advise/run-locks.js';
 import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
@@ -9,6 +10,7 @@ import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
 import { runPhase, type PhaseHost } from './phases.js';
+import type { RunObserver } from './observer.js';
 import { listenToProcess, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
 import { isInternal } from './runtime.js';
@@ -33,6 +35,10 @@ export interface RunSettings extends Limits {
    * which run it was (a macrotask per run costs more than a short run).
    */
   readonly rejections?: 'flush' | 'batch';
+  /** The lock advisor of the search, for the runs whose locks it reads (the search's own, not its replays). */
+  readonly lockObserver?: LockObserver | undefined;
+  /** Set only for the recording replay of a reported schedule (see observer.ts). */
+  readonly observer?: RunObserver | undefined;
 }
 
 const EXTERNAL_TASK = '(external)';
@@ -53,6 +59,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   readonly clock = new VirtualClock();
   scheduling = false;
   startedAt = 0;
+  /** What this run's locks do (src/advise), when the search tracks them: the sync primitives' probes report here. */
+  readonly locks: RunLocks | undefined;
 
   private readonly scenario: NormalizedScenario;
   private readonly tasks: TaskRecord[];
@@ -114,14 +122,22 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private externalWaits = 0;
   /** Whether anything in the run may have started real I/O (a wait on a value racecheck does not settle). */
   private touchedIo = false;
+  /** The recording replay's observer (settings.observer), kept at hand: the hot path checks it every step. */
+  private readonly observer: RunObserver | undefined;
   /** Whether real I/O was in flight at a decision (see RunRecord.realIo). */
   private sawIo = false;
+  /** What the current step runs (for the lock advisor's site cache: see codeKey). */
+  private fired: Candidate | null = null;
 
   constructor(private readonly settings: RunSettings) {
     this.scenario = settings.scenario;
     this.tasks = settings.scenario.tasks.map((task, index) => ({ index, name: task.name, fn: task.fn, settled: false }));
     this.unsettled = this.tasks.length;
     this.contexts = this.tasks.map((task) => ({ name: task.name, index: task.index, seed: settings.seed, sleep }));
+    this.locks = settings.locks ? new RunLocks(this, settings.locks, settings.lockObserver) : undefined;
+    const observer = settings.observer;
+    this.observer = observer;
+    if (observer) this.clock.onAdd = (timer) => observer.onTimer(timer);
   }
 
   get timeoutMs(): number {
@@ -141,6 +157,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       const state = setup ? setup() : {};
       this.state = isThenable(state) ? await this.phase('setup', () => state) : state;
       setUp = true;
+      if (this.observer) this.state = this.observer.watchState(this.state);
       this.watch = createIoWatch();
       this.startTasks();
       this.scheduling = true;
@@ -150,6 +167,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         this.scheduling = false;
       }
       if (flushing) await this.flushRejections();
+      this.observer?.endTasks();
       if (!this.violation && this.scenario.check) await this.runCheck(this.scenario.check);
     } catch (error) {
       failure = setUp
@@ -192,13 +210,33 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return this.current?.index ?? this.tasks.length;
   }
 
+  /** Steps taken so far; during a step, its 1-based number. */
+  stepCount(): number {
+    return this.trace.length;
+  }
+
+  /**
+   * A number for the code running now that is the same whenever that code runs again (the lock advisor's
+   * site cache): -1 in setup, -2 - i in task i's first step, the site's id in a step that resumed an await.
+   */
+  codeKey(): number {
+    if (!this.scheduling) return this.trace.length === 0 ? -1 : NaN;
+    const fired = this.fired;
+    if (!this.stepping || fired === null || fired instanceof VirtualTimer) return NaN;
+    const pause = fired as Pause;
+    return pause.kind === 'start' ? -2 - pause.taskIndex : (pause.site?.id ?? NaN);
+  }
+
   io(): IoWatch {
     return this.watch ?? createIoWatch();
   }
 
   /** Called by every instrumented await while tasks run: the task pauses until the strategy picks it. */
   pause(value: unknown, site: Site | undefined): Promise<unknown> {
-    const pause = new Pause('await', this.current ?? this.externalTask(), site ?? null, this.trace.length);
+    const observer = this.observer;
+    const pause = new Pause('await', this.current ?? this.externalTask(), observer ? observer.pauseSite(site ?? null) : (site ?? null), this.trace.length);
+    observer?.onPause(pause);
+    this.locks?.onPause(pause.taskIndex, this.trace.length);
     this.progress++;
     const gate = createGate(pause);
     if (isThenable(value)) {
@@ -227,9 +265,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.clock.take(timer);
     this.current = timer.taskIndex < this.tasks.length ? this.tasks[timer.taskIndex]! : this.externalTask();
     try {
-      timer.callback(...timer.args);
+      const observer = this.observer;
+      if (observer) observer.fireTimer(timer, () => timer.callback(...timer.args));
+      else timer.callback(...timer.args);
     } catch (error) {
-      this.fail('exception', `a ${timer.timerKind} callback threw: ${describeValue(error)}`);
+      this.fail('exception', `a ${timer.timerKind} callback threw: ${describeValue(error)}`, undefined, error);
     }
   }
 
@@ -239,7 +279,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   noteUncaught(error: unknown): void {
-    this.fail('exception', `uncaught exception: ${describeValue(error)}`);
+    this.fail('exception', `uncaught exception: ${describeValue(error)}`, undefined, error);
   }
 
   private settle(pause: Pause, ok: boolean, value: unknown): void {
@@ -309,8 +349,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     } catch (error) {
       result = Promise.reject(error);
     }
-    const message = isThenable(result) ? await evaluateCheck(() => this.phase('check', () => result)) : checkMessage(result);
-    if (message !== null) this.fail('check', message);
+    let thrown: unknown;
+    const message = isThenable(result)
+      ? await evaluateCheck(() => this.phase('check', () => result), (error) => (thrown = error))
+      : checkMessage(result);
+    if (message !== null) this.fail('check', message, undefined, thrown);
   }
 
   /** Runs the step loop; resolves when every task settled and nothing is runnable, or a violation stops it. */
@@ -360,6 +403,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);
         }
         const kind = this.trace.add(index, count, chosen as Pause | VirtualTimer, this.canContinue);
+        this.observer?.beforeStep(this.trace.length, chosen);
         this.settings.onStep?.(this.trace.length, chosen.taskIndex, kind, chosen instanceof VirtualTimer ? null : (chosen as Pause).site, index, count);
         this.seenTicks = context.userTicks;
         this.stepStartedAt = now;
@@ -429,6 +473,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private afterStep(): void {
     this.current = null;
     this.stepping = false;
+    this.observer?.afterStep();
     const now = real.performanceNow();
     const blockedMs = now - this.stepStartedAt;
     if (blockedMs > this.settings.maxBlockingMs && !this.violation && !this.blockedLoop) {
@@ -437,6 +482,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       const last = this.trace.lastStep()!;
       const message = blockedLoopMessage(this.trace.length, this.taskName(last.taskIndex), last.site, blockedMs, this.settings.maxBlockingMs);
       this.blockedLoop = { kind: 'blocked-loop', message, step: this.trace.length };
+      this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
     if (!this.violation && this.externalWaits > 0 && this.watch!.busy()) {
@@ -516,6 +562,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   private fire(chosen: Candidate): void {
     this.stepping = true;
+    this.fired = chosen;
     if (chosen instanceof VirtualTimer) {
       this.fireTimer(chosen);
       return;
@@ -534,7 +581,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private startTask(task: TaskRecord): void {
     let result: unknown;
     try {
-      result = task.fn(this.state, this.contexts[task.index]!);
+      const observer = this.observer;
+      const ctx = this.contexts[task.index]!;
+      result = observer ? observer.startTask(task.index, () => task.fn(this.state, ctx)) : task.fn(this.state, ctx);
     } catch (error) {
       this.taskSettled(task, false, error);
       return;
@@ -552,10 +601,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private taskSettled(task: TaskRecord, ok: boolean, value: unknown): void {
     if (context.run !== this || task.settled) return;
     task.settled = true;
+    this.locks?.onTaskEnd(task.index);
     this.unsettled--;
     this.progress++;
     this.results[task.name] = ok ? { status: 'fulfilled', value } : { status: 'rejected', reason: value };
-    if (!ok && !this.scenario.allowRejections) this.fail('exception', `task ${task.name} rejected: ${describeValue(value)}`);
+    if (!ok && !this.scenario.allowRejections) this.fail('exception', `task ${task.name} rejected: ${describeValue(value)}`, undefined, value);
   }
 
   /**
@@ -596,13 +646,15 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private async flushRejections(): Promise<void> {
     await new Promise((resolve) => real.setImmediate(resolve));
     const first = this.rejections?.values().next();
-    if (first && !first.done && !this.violation) this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(first.value)}`);
+    if (first && !first.done && !this.violation) this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(first.value)}`, undefined, first.value);
   }
 
-  private fail(kind: ViolationKind, message: string, blocked?: readonly BlockedTask[]): void {
+  /** `cause`: the error or rejection reason behind it, for the report's stack. */
+  private fail(kind: ViolationKind, message: string, blocked?: readonly BlockedTask[], cause?: unknown): void {
     if (this.violation) return;
     const step = this.trace.length;
-    this.violation = blocked ? { kind, message, step, blocked } : { kind, message, step };
+    const violation: RunViolation = blocked ? { kind, message, step, blocked } : { kind, message, step };
+    this.violation = cause === undefined ? violation : { ...violation, cause };
   }
 
   private taskName(index: number): string {

@@ -1,9 +1,10 @@
 import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
+import { createdPrimitive } from '../advise/run-locks.js';
 import { displayPath } from '../paths.js';
-import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow } from '../instrument/abi.js';
+import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
 import { registerColumnShifts } from '../instrument/positions.js';
 import type { Site } from '../site.js';
-import { context } from './context.js';
+import { context, userClasses } from './context.js';
 import { trackThreadPool } from './thread-pool.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
@@ -84,7 +85,72 @@ export function libraryPoint(value: unknown, label: string): unknown {
   return awaitPoint(value, site);
 }
 
-const runtime: RuntimeAbi = { s: registerSites, a: awaitPoint, fa: forAwaitPoint };
+const callSites = new Map<string, Site>();
+
+/**
+ * A site that is no instrumented await: the user's line that called one of racecheck's own scheduling
+ * points (`lock.runExclusive(...)`), found from a stack in a recording replay. Registered like the others,
+ * so watchdogs that name sites by id know it.
+ */
+export function registerCallSite(url: string, line: number, column: number, text: string): Site {
+  const key = `${url}:${line}:${column}`;
+  let site = callSites.get(key);
+  if (!site) {
+    site = { id: sites.length, url, file: displayPath(url), line, column, text };
+    sites.push(site);
+    callSites.set(key, site);
+    for (const listener of siteListeners) listener([site]);
+  }
+  return site;
+}
+
+let stateModules = 0;
+
+/** A module's tracked state access sites; a variable's identity is its module and declaration row. */
+function registerState(url: string, rows: readonly StateRow[]): StateEntry[] {
+  const module = stateModules++;
+  return rows.map(([display, line, column, identity, made]) => {
+    if (typeof identity !== 'number') return { display, url, line, column, field: identity, key: `p${module}:${identity}` };
+    return made === undefined ? { display, url, line, column, key: `v${module}:${identity}` } : { display, url, line, column, key: `v${module}:${identity}`, made };
+  });
+}
+
+// Tracked state (instrument/state-access.ts): outside a recording replay each of these returns its argument.
+function stateRead(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown {
+  const tracker = context.tracker;
+  return !tracker || entry === undefined ? value : tracker.read(entry, value, owner);
+}
+
+function stateWrite(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown {
+  const tracker = context.tracker;
+  return !tracker || entry === undefined ? value : tracker.write(entry, value, owner);
+}
+
+function stateCompound(entry: StateEntry | undefined, old: unknown, result: unknown, logical: 0 | 1, owner?: unknown): unknown {
+  const tracker = context.tracker;
+  return !tracker || entry === undefined ? result : tracker.compound(entry, old, result, logical === 1, owner);
+}
+
+function stateUpdate(entry: StateEntry | undefined, result: unknown, delta: 1 | -1, prefix: 0 | 1, owner?: unknown): unknown {
+  const tracker = context.tracker;
+  return !tracker || entry === undefined ? result : tracker.update(entry, result, delta, prefix === 1, owner);
+}
+
+function registerClass(cls: Function): void {
+  userClasses.add(cls);
+}
+
+const runtime: RuntimeAbi = {
+  s: registerSites,
+  a: awaitPoint,
+  fa: forAwaitPoint,
+  t: registerState,
+  v: stateRead,
+  w: stateWrite,
+  c: stateCompound,
+  u: stateUpdate,
+  k: registerClass,
+};
 
 const INTERNAL = Symbol.for('racecheck.internal');
 
@@ -103,7 +169,7 @@ export function isInternal(value: object): boolean {
 }
 
 /** What racecheck/sync's primitives (any copy of @racecheck/sync) call, through a global: see its bridge.ts. */
-const syncRuntime: SyncRuntime = { version: 1, point: libraryPoint, internal: markInternal };
+const syncRuntime: SyncRuntime = { version: 1, point: libraryPoint, internal: markInternal, created: createdPrimitive };
 
 /**
  * Makes the runtime that rewritten modules and the sync primitives call available, and fakes time and

@@ -1,10 +1,15 @@
+import { LockAdvisor } from '../advise/advisor.js';
+import { createLockSearch } from '../advise/run-locks.js';
+import { adviseVariants } from '../advise/variants.js';
+import { explainViolation } from '../explain/explain.js';
+import { formatStack } from '../explain/stack.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site } from '../site.js';
 import { confirmWallClockVerdict } from './confirm.js';
 import { real } from './context.js';
 import { RejectionBatch, type BatchEntry } from './rejection-batch.js';
-import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary } from './result.js';
+import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from './result.js';
 import { deriveRunSeed } from './rng.js';
 import { Run } from './run.js';
 import type { RunRecord, RunViolation } from './run-record.js';
@@ -44,6 +49,10 @@ export type RunScenarioOptions = Omit<SearchSettings, 'strategy'> &
     readonly signal?: AbortSignal | undefined;
   };
 
+/** How many times its runs a variant without a lock may take, when the scenario's own search was complete. */
+const VARIANT_BUDGET = 10;
+const VARIANT_MAX_RUNS = 10_000;
+
 interface Finding {
   readonly violation: RunViolation;
   readonly record: RunRecord;
@@ -62,8 +71,29 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   const scenario = loaded?.scenario ?? normalizeScenario(input, id);
   const custom = typeof options.strategy === 'object' ? options.strategy : undefined;
   const named = typeof options.strategy === 'string' ? options.strategy : undefined;
-  const { seed, strategy, runs, limits, shrink, keepGoing } = resolveSettings({ ...options, strategy: named }, scenario, custom);
+  const resolved = resolveSettings({ ...options, strategy: named }, scenario, custom);
+  const { seed, strategy, runs, shrink, keepGoing } = resolved;
   const bound = strategy.bound;
+  // Every run of the search (replays and shrinking too) shares its lock tracking; the lock advisor reads
+  // the search's own runs. A no-op variant (--advise) is a search of its own, whose locks are not advice.
+  const bypass = options.bypassLocks && options.bypassLocks.length > 0 ? options.bypassLocks : undefined;
+  // Keyed by what the caller passed: a plain scenario object is normalized again for every search.
+  const limits = { ...resolved.limits, locks: createLockSearch(loaded?.scenario ?? input, bypass) };
+  const advisor = bypass ? undefined : new LockAdvisor(scenario.tasks.map((task) => task.name));
+  const finish = async (result: ScenarioResult): Promise<ScenarioResult> => {
+    if (!advisor || result.status === 'error') return result;
+    const advice = advisor.advice();
+    // Whether a lock is needed says something only of a scenario that passes with its locks.
+    if (options.advise && result.status === 'pass' && !result.interrupted && !options.replay && !custom) {
+      const { onRunStart, onStep } = options;
+      // A search that covered every schedule with the locks gets ten times its runs to do so without one:
+      // a small scenario then gets its proof (a variant has more schedules than the program it comes from).
+      const variantRuns = result.search.complete ? Math.max(runs, Math.min(runs * VARIANT_BUDGET, VARIANT_MAX_RUNS)) : runs;
+      const variantOptions = { ...options, runs: variantRuns, advise: false, onRun: undefined, onViolation: undefined, onRunStart, onStep };
+      advice.push(...(await adviseVariants(advisor, (bypass) => runScenario(input, { ...variantOptions, bypassLocks: bypass }))));
+    }
+    return advice.length === 0 ? result : { ...result, advice };
+  };
 
   const started = real.performanceNow();
   const tally = new Tally();
@@ -73,7 +103,8 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   let interrupted = false;
   const base = (): ResultBase => ({
     id,
-    name: scenario.name,
+    name: bypass ? `${scenario.name} (without the locks made at ${bypass.join(', ')})` : scenario.name,
+    ...(bypass ? { bypassLocks: bypass } : {}),
     runs: tally.runs,
     failedRuns: tally.failed,
     steps: tally.steps,
@@ -121,6 +152,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         ...limits,
         onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
         rejections: batch.batching ? 'batch' : 'flush',
+        lockObserver: advisor,
       });
       const runName = strategy.runName?.() ?? strategy.name;
       let outcome = await run.execute();
@@ -138,6 +170,10 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         if (confirmed) outcome = { status: 'fail', record: outcome.record, violation: confirmed };
         else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
       }
+      if (advisor && run.locks) {
+        const blockingConfirmed = outcome.status === 'fail' && outcome.violation?.kind === 'blocked-loop';
+        advisor.endRun(run.locks, { blockingConfirmed, deadlocked: outcome.status === 'fail' && outcome.violation?.kind === 'deadlock' });
+      }
       const newHash = tally.add(outcome.record, outcome.status === 'fail');
       realIo ||= outcome.record.realIo;
       options.onRun?.(tally.runs);
@@ -151,7 +187,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       const diverged = strategy.diverged?.();
       if (diverged !== undefined && divergedAt === undefined) {
         const before = outcome.record.trace[diverged - 2];
-        divergedAt = { run: index + 1, step: diverged, site: before?.site ? toSiteRef(before.site) : null };
+        divergedAt = { run: index + 1, step: diverged, site: before?.site && before.site.line > 0 ? toSiteRef(before.site) : null };
       }
       const entry: BatchEntry = {
         index,
@@ -173,11 +209,34 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
   }
   if (!first) {
     const result = base();
-    return { ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null };
+    return finish({ ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null });
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
-  const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName) };
-  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable || options.signal?.aborted) return found;
+  const onRunStart = () => options.onRunStart?.(index + 1, runSeed);
+  const onStep = options.onStep;
+  /** The violation as reported: its trace and explanation from a recording replay of its schedule. */
+  const explained = async (found: RunViolation, foundRecord: RunRecord): Promise<Violation> => {
+    const base = toViolation(found, foundRecord, index, runSeed, runName, stackOf(found));
+    const explanation = await explainViolation({
+      scenario,
+      seed: runSeed,
+      limits,
+      record: foundRecord,
+      violation: found,
+      onRunStart,
+      onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
+    });
+    if (!explanation) return base;
+    const explainedBase = { ...base, trace: explanation.trace, explanation: explanation.explanation };
+    // The replay's deadlock names where each task waits in the user's code, racecheck's own points included.
+    const replayed = explanation.violation;
+    if (found.kind !== 'deadlock' || !replayed.blocked) return explainedBase;
+    return { ...explainedBase, message: replayed.message, blocked: replayed.blocked.map(({ task, sites }) => ({ task, sites: sites.map(toSiteRef) })) };
+  };
+  const found: ScenarioResult = { ...base(), status: 'fail', violation: toViolation(violation, record, index, runSeed, runName, stackOf(violation)) };
+  // Interrupted: report what was found at once, without the replay an explanation takes.
+  if (options.signal?.aborted) return finish(found);
+  if (!shrink || options.replay || !violationKind(violation.kind).shrinkable) return finish({ ...base(), status: 'fail', violation: await explained(violation, record) });
   options.onViolation?.(found);
   const shrunk = await shrinkSchedule({
     scenario,
@@ -185,10 +244,18 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     limits,
     record,
     violation,
-    onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+    onRunStart,
   });
-  if (!shrunk) return { ...found, durationMs: base().durationMs };
-  return { ...base(), status: 'fail', violation: { ...toViolation(shrunk.violation, shrunk.record, index, runSeed, runName), shrunk: true, shrinkRuns: shrunk.runs } };
+  if (!shrunk) return finish({ ...base(), status: 'fail', violation: await explained(violation, record) });
+  const reported = await explained(shrunk.violation, shrunk.record);
+  return finish({ ...base(), status: 'fail', violation: { ...reported, shrunk: true, shrinkRuns: shrunk.runs } });
+}
+
+/** Kinds whose violation comes from an error: its stack goes into the report. */
+const STACK_KINDS = new Set(['exception', 'unhandled-rejection', 'check']);
+
+function stackOf(violation: RunViolation): string | undefined {
+  return STACK_KINDS.has(violation.kind) ? formatStack(violation.cause) : undefined;
 }
 
 function isLoaded(input: object): input is LoadedScenario {

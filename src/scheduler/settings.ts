@@ -2,6 +2,7 @@
  * A search's settings and their defaults, resolved in one place: the programmatic API, the CLI's flags and
  * configuration file, and what crosses to a worker process are all `SearchSettings`.
  */
+import type { LockSearch } from '../advise/run-locks.js';
 import type { NormalizedScenario } from '../scenario/types.js';
 import { isValidSeed, MAX_SEED, randomSeed } from './rng.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, strategyDescriptor, type StrategyName } from './strategies/index.js';
@@ -25,6 +26,8 @@ export interface Limits {
   readonly timeoutMs: number;
   /** Longest synchronous step, in real milliseconds, before a `blocked-loop` violation. */
   readonly maxBlockingMs: number;
+  /** The search's lock tracking (site cache, no-op variant), shared by every run it makes, replays included. */
+  readonly locks?: LockSearch | undefined;
 }
 
 /** What a search can be told, as plain data. Every field is optional: `resolveSettings` fills in the defaults. */
@@ -53,6 +56,13 @@ export interface SearchSettings {
   readonly replay?: Schedule | undefined;
   /** With `replay`: a recording that no longer fits is an error instead. */
   readonly replayStrict?: boolean | undefined;
+  /**
+   * The lock advisor's `--advise`: after a search that passed, rerun it once per lock construction site with
+   * that site's locks made no-ops, and report whether each lock is needed (SPEC §6).
+   */
+  readonly advise?: boolean | undefined;
+  /** Construction sites (`file:line:column`) whose locks are no-ops in every run: the variant `advise` runs, and its replays. */
+  readonly bypassLocks?: readonly string[] | undefined;
 }
 
 /** A scenario's own defaults: its `runs`, `maxSteps`, `timeoutMs` and `maxBlockingMs` fields. */

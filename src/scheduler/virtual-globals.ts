@@ -98,6 +98,7 @@ function waitVirtually(kind: TimerKind, delay: unknown, value: unknown, signal: 
     if (signal?.aborted) return reject(abortError(signal));
     const run = context.run!;
     const timer = run.clock.add(kind, () => resolve(value), delay, [], run.currentTaskIndex());
+    timer.wakes = true;
     signal?.addEventListener(
       'abort',
       () => {

@@ -77,7 +77,7 @@ describe('a config file', () => {
   it.each([
     [{ runz: 5 }, 'c.mjs: unknown key "runz" (did you mean "runs"?)'],
     [{ 'max-steps': 5 }, 'c.mjs: unknown key "max-steps" (did you mean "maxSteps"?)'],
-    [{ colour: true }, 'c.mjs: unknown key "colour" (the keys are the long options in camelCase: paths, runs, seed, strategy, depth, maxPreemptions, shrink, maxSteps, timeout, maxBlocking, filter, reporter, output, json, include, exclude, showOutput, workers)'],
+    [{ colour: true }, 'c.mjs: unknown key "colour" (the keys are the long options in camelCase: paths, runs, seed, strategy, depth, maxPreemptions, shrink, maxSteps, timeout, maxBlocking, filter, reporter, output, json, include, exclude, advise, showOutput, workers)'],
     [{ runs: 'ten' }, 'c.mjs: "runs": expected an integer from 1 to 1000000000, got "ten"'],
     [{ seed: Number.NaN }, 'c.mjs: "seed": expected an integer from 0 to 4294967295, got number NaN'],
     [{ seed: 2 ** 52 }, 'c.mjs: "seed": expected an integer from 0 to 4294967295, got number 4503599627370496'],

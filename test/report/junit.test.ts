@@ -29,6 +29,7 @@ const report: Report = {
         replay: '1.abc',
         command: 'racecheck scenarios/a.ts --replay 1.abc',
         trace: [{ step: 1, task: 't0', kind: 'start', site: null }],
+        explanation: null,
       },
     },
     { id: 'scenarios/a.ts#y', file: 'scenarios/a.ts', name: 'y', status: 'error', runs: 1, steps: 0, durationMs: 1, search: { strategy: 'random', schedules: 1, complete: false }, violation: null, error: { message: 'setup failed' } },

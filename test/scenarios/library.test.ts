@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { loadScenarios, runScenario, type ViolationKind } from 'racecheck';
+import { loadScenarios, runScenario, type AdviceCode, type ViolationKind } from 'racecheck';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, type CliRun } from '../cli/run-cli.js';
 
@@ -31,10 +31,59 @@ const EXPECTED_FAILURES: Record<string, { kind: ViolationKind; message: RegExp }
     kind: 'deadlock',
     message: /^a task is blocked with nothing left to wake it: \w+ waits at scenarios\/app\/account\.ts:\d+:\d+$/,
   },
+  'scenarios/lock-order.ts#buggyTransfersInOppositeOrders': {
+    kind: 'deadlock',
+    message: /^2 tasks are blocked with nothing left to wake them: (toBob|toAlice) waits at scenarios\/app\/bank\.ts:\d+:\d+; (toBob|toAlice) waits at /,
+  },
 };
 
-/** Every other export is a correct program: a fix, or code the articles show that needs no fix. */
-const FIXED = /^fixed/;
+/**
+ * Every other export is a correct program: a fix (`fixed*`), code the articles show that needs no fix, a
+ * lock that is not needed (`needless*`), or a mistake no run of the scenario hits (`latent*`): those two
+ * pass, and the lock advisor names what is wrong with them.
+ */
+const FIXED = /^(fixed|needless|latent)/;
+
+/** The lock advisor's findings from the normal runs (SPEC §6), in the order reported; every other export has none. */
+const EXPECTED_ADVICE: Record<string, AdviceCode[]> = {
+  'scenarios/blocking-call.ts#buggyBlockingSleep': ['lock-without-await', 'blocking-in-lock'],
+  'scenarios/forgotten-release.ts#buggyEarlyReturnKeepsLock': ['lock-not-released'],
+  'scenarios/lock-order.ts#buggyTransfersInOppositeOrders': ['lock-order-inversion'],
+  'scenarios/lock-order.ts#latentAuditInReverseOrder': ['lock-order-inversion'],
+  'scenarios/lock-per-call.ts#buggyLockPerCall': ['lock-per-call'],
+  'scenarios/lock-timeout.ts#buggyReleaseIfLocked': ['release-by-other-task'],
+  'scenarios/lock-timeout.ts#buggyReleaseInFinally': ['release-by-other-task'],
+  'scenarios/shared-counter.ts#needlessLockedCounter': ['lock-without-await'],
+  'scenarios/task-registry.ts#fixedRegistryWithLock': ['lock-without-await'],
+  'scenarios/task-registry.ts#needlessLockedConfigRead': ['lock-without-await'],
+};
+
+/**
+ * With `--advise`, every passing scenario that takes a lock learns whether it needs it. Locks that protect
+ * a read, an await and a write are needed; the others are not: the needless ones, a lock around work after
+ * the await only (`value += 1` after the sleep), and the audit that never overlaps the transfer.
+ */
+const EXPECTED_VARIANTS: Record<string, 'lock-needed' | 'lock-unneeded'> = {
+  'scenarios/blocking-call.ts#fixedAsyncSleep': 'lock-unneeded',
+  'scenarios/cache.ts#fixedDoubleChecked': 'lock-needed',
+  'scenarios/database.ts#fixedLockedSelectThenUpdate': 'lock-needed',
+  'scenarios/file-writes.ts#fixedLockedAppends': 'lock-needed',
+  'scenarios/file-writes.ts#fixedLockedReadModifyWrite': 'lock-needed',
+  'scenarios/forgotten-release.ts#fixedReleaseInFinally': 'lock-needed',
+  'scenarios/lock-order.ts#fixedOneLockOrder': 'lock-needed',
+  'scenarios/lock-order.ts#latentAuditInReverseOrder': 'lock-unneeded',
+  'scenarios/lock-per-call.ts#fixedSharedLock': 'lock-needed',
+  'scenarios/lock-timeout.ts#fixedReleaseOnlyIfAcquired': 'lock-needed',
+  'scenarios/rate-limiter.ts#fixedBurstWithLock': 'lock-needed',
+  'scenarios/rate-limiter.ts#fixedWindowReopens': 'lock-needed',
+  'scenarios/shared-counter.ts#fixedCounter': 'lock-needed',
+  'scenarios/shared-counter.ts#fixedRandomWorkCounter': 'lock-needed',
+  'scenarios/shared-counter.ts#needlessLockedCounter': 'lock-unneeded',
+  'scenarios/task-registry.ts#fixedRegistryWithLock': 'lock-unneeded',
+  'scenarios/task-registry.ts#needlessLockedConfigRead': 'lock-unneeded',
+  'scenarios/thread-lock.ts#fixedAsyncLock': 'lock-unneeded',
+  'scenarios/web-server.ts#fixedHandlerWithLock': 'lock-needed',
+};
 
 const schema = JSON.parse(readFileSync(path.join(ROOT, 'docs/report.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
@@ -45,6 +94,7 @@ interface ScenarioEntry {
   runs: number;
   violation: { kind: string; message: string; run: number } | null;
   error?: { message: string };
+  advice?: readonly { code: AdviceCode; search?: { complete: boolean } }[];
 }
 
 interface Report {
@@ -61,6 +111,15 @@ function parseReport({ code, stdout, stderr }: CliRun): Report {
 
 const exportName = (id: string) => id.slice(id.lastIndexOf('#') + 1);
 const isBuggy = (id: string) => exportName(id).startsWith('buggy') || id === 'scenarios/counter.ts#default';
+const adviceCodes = (scenario: ScenarioEntry) => (scenario.advice ?? []).map((advice) => advice.code);
+
+/** The advice of every scenario: the normal runs' findings, then (with --advise) whether its lock is needed. */
+function expectLibraryAdvice(report: Report, advised: boolean): void {
+  for (const scenario of report.scenarios) {
+    const variant = advised ? EXPECTED_VARIANTS[scenario.id] : undefined;
+    expect(adviceCodes(scenario), scenario.id).toEqual([...(EXPECTED_ADVICE[scenario.id] ?? []), ...(variant ? [variant] : [])]);
+  }
+}
 
 /** What each scenario did, as one line, so a failing expectation shows every outcome at once. */
 function outcomes(report: Report): string[] {
@@ -97,7 +156,7 @@ describe('the scenario library', () => {
   let wholeFolder: Report;
 
   beforeAll(async () => {
-    wholeFolder = parseReport(await runCli(['scenarios', '--json', '--seed', '20260421', '--strategy', 'random']));
+    wholeFolder = parseReport(await runCli(['scenarios', '--json', '--seed', '20260421', '--strategy', 'random', '--advise']));
   }, SPAWN_TIMEOUT_MS);
 
   it('has a row for every buggy export and an export for every row', () => {
@@ -108,6 +167,18 @@ describe('the scenario library', () => {
   it('fails every buggy export with its violation and passes every other one', () => {
     expect(wholeFolder.summary).toMatchObject({ failed: buggyCount(), errors: 0 });
     expectLibraryOutcomes(wholeFolder);
+  });
+
+  it('names the lock mistakes of the articles, and tells with --advise which locks are needed', () => {
+    expectLibraryAdvice(wholeFolder, true);
+    expect(Object.keys(EXPECTED_ADVICE).every((id) => wholeFolder.scenarios.some((s) => s.id === id))).toBe(true);
+  });
+
+  it('shows in docs/gallery.md the advice a run gives, scenario by scenario', () => {
+    const gallery = readFileSync(path.join(ROOT, 'docs/gallery.md'), 'utf8');
+    const documented = [...gallery.matchAll(/^\| \*\*([a-z-]+)\*\* \| `([^`]+)` \|/gm)].map(([, code, id]) => `scenarios/${id} ${code}`);
+    const given = wholeFolder.scenarios.flatMap((s) => adviceCodes(s).map((code) => `${s.id} ${code}`));
+    expect(documented.sort()).toEqual(given.sort());
   });
 
   it('keeps the quick start: scenarios/counter.ts#default reports a check violation', () => {
@@ -140,7 +211,7 @@ describe('the scenario library with another seed, in this process', () => {
       const limits = file === 'scenarios/blocking-call.ts' ? {} : { maxBlockingMs: PINNED_MAX_BLOCKING_MS };
       for (const loaded of await loadScenarios(file)) {
         const result = await runScenario(loaded, { seed: 7, strategy: 'random', ...limits });
-        scenarios.push({ id: loaded.id, status: result.status, runs: result.runs, violation: result.violation, ...(result.status === 'error' ? { error: result.error } : {}) });
+        scenarios.push({ id: loaded.id, status: result.status, runs: result.runs, violation: result.violation, ...(result.status === 'error' ? { error: result.error } : {}), ...(result.advice ? { advice: result.advice } : {}) });
       }
     }
     const report: Report = { scenarios, summary: summarize(scenarios) };
@@ -148,10 +219,18 @@ describe('the scenario library with another seed, in this process', () => {
     expect(report.summary).toMatchObject({ failed: buggy.length, errors: 0 });
     expect(scenarios.map((s) => s.id).filter(isBuggy).sort()).toEqual(buggy.sort());
     expectLibraryOutcomes(report);
+    expectLibraryAdvice(report, false);
   }, SPAWN_TIMEOUT_MS);
 });
 
 describe('proofs', () => {
+  it('proves with --advise, under the default strategy, that a small scenario needs no lock: the search without it covers every schedule', async () => {
+    const run = await runCli(['scenarios/shared-counter.ts', '--filter', 'needlessLockedCounter', '--advise', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [scenario] = (JSON.parse(run.stdout) as { scenarios: ScenarioEntry[] }).scenarios;
+    expect(scenario?.advice).toEqual([expect.objectContaining({ code: 'lock-without-await' }), expect.objectContaining({ code: 'lock-unneeded', search: { schedules: 90, complete: true } })]);
+  });
+
   it('proves with exhaustive search that the no-await counter loses nothing, for four tasks', async () => {
     const [counter] = (await loadScenarios('scenarios/shared-counter.ts')).filter((s) => s.exportName === 'fixedNoAwaitCounterSmall');
     const result = await runScenario(counter!, { strategy: 'exhaustive', maxBlockingMs: PINNED_MAX_BLOCKING_MS });

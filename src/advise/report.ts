@@ -1,0 +1,15 @@
+/**
+ * Advice as a report carries it: a lock-needed finding's schedule becomes a replay token (which makes the
+ * same locks no-ops again when it is replayed) and a command that runs it.
+ */
+import { encodeReplayToken } from '../report/replay-token.js';
+import type { Advice, ReportAdvice } from './types.js';
+
+export function toReportAdvice(advice: readonly Advice[], id: string, command: (replay: string) => string): ReportAdvice[] {
+  return advice.map((item): ReportAdvice => {
+    if (item.code !== 'lock-needed') return item;
+    const { choices, counts, bypass, seed, strategy, kind, message, explanation } = item.violation;
+    const replay = encodeReplayToken({ id, strategy, seed, choices, counts, bypass });
+    return { ...item, violation: { kind, message, replay, command: command(replay), ...(explanation === undefined ? {} : { explanation }) } };
+  });
+}

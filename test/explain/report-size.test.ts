@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+
+describe('a failure among 10,000 tasks', () => {
+  it('found with --no-shrink, prints a readable report of bounded size', async () => {
+    const run = await runCli(['test/fixtures/explain/many-tasks.ts', '--no-shrink', '--seed', '1', '--runs', '1', '--strategy', 'random'], { COLUMNS: '100' });
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n');
+    // Everything but the replay command (which carries the 20,000 choices) is a few kilobytes.
+    const report = lines.filter((line) => !line.includes('--replay'));
+    expect(report.join('\n').length).toBeLessThan(12_000);
+    expect(lines.length).toBeLessThan(120);
+    expect(run.stdout).toMatch(/20,000 steps/);
+    expect(run.stdout).toMatch(/t\d+ read s\.value \(\d+\) at many-tasks\.ts:7, t\d+ wrote s\.value/);
+    expect(run.stdout).toMatch(/[\d,]+ steps of t\d+, t\d+, …, t\d+ \([\d,]+ lanes\)/);
+    for (const line of report) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+});

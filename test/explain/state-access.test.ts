@@ -1,0 +1,140 @@
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { rewriteAwaits } from '../../src/instrument/rewrite.js';
+
+type Logged = [op: string, target: string, value: unknown];
+
+/** Runs a script in a fresh context with a runtime that logs every tracked access; returns `out` and the log. */
+function evaluate(code: string, log: Logged[] = []): unknown {
+  const runtime = {
+    s: (_url: string, rows: unknown[]) => rows,
+    a: (value: unknown) => value,
+    fa: (value: unknown) => value,
+    t: (_url: string, rows: [string, number, number, unknown][]) => rows.map(([display, line]) => ({ display, line })),
+    v: (entry: { display: string }, value: unknown) => (log.push(['read', entry.display, value]), value),
+    w: (entry: { display: string }, value: unknown) => (log.push(['write', entry.display, value]), value),
+    c: (entry: { display: string }, _old: unknown, result: unknown) => (log.push(['write', entry.display, result]), result),
+    u: (entry: { display: string }, result: unknown, delta: number, prefix: number) => (log.push(['update', entry.display, prefix ? result : Number(result) + delta]), result),
+    k: () => undefined,
+  };
+  const context = vm.createContext({ __racecheck$: runtime, out: undefined });
+  try {
+    vm.runInContext(code, context);
+    return context.out;
+  } catch (error) {
+    return `threw ${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+function rewrite(source: string, filename = 'x.js'): string {
+  return rewriteAwaits(source, filename, { url: 'file:///x.js', sourceType: 'commonjs', sourceMaps: false }).code;
+}
+
+/** The rewritten program computes what the original does. */
+function same(source: string): Logged[] {
+  const code = rewrite(source);
+  expect(code.split('\n').length).toBe(source.split('\n').length);
+  const log: Logged[] = [];
+  expect(evaluate(code, log)).toEqual(evaluate(source));
+  return log;
+}
+
+describe('the state rewrite', () => {
+  it('keeps what module-level variables compute, for every kind of assignment', () => {
+    const log = same(`
+      let n = 1, s = 'a', o = null, list = [];
+      function bump() { n += 2; n++; ++n; n--; n **= 2; s += n; o ??= { at: n }; o ||= 5; n &&= n - 1; list.push(n); return n++; }
+      const r = bump();
+      out = [n, s, o, list, r, typeof n, \`\${n}\`];
+    `);
+    expect(log.filter(([op]) => op !== 'read').map(([op, target]) => `${op} ${target}`)).toContain('update n');
+    expect(log).toContainEqual(['write', 's', 'a16']);
+  });
+
+  it('tracks closures only when a nested function shares a variable that changes', () => {
+    const code = rewrite(`
+      function counter() { let count = 0; const fixed = 1; return () => { count += fixed; return count; }; }
+      function local() { let i = 0; i++; return i; }
+      const next = counter(); next(); out = [next(), local()];
+    `);
+    expect(code).toContain('__rc$.c(__rcV$[');
+    expect(code).toMatch(/let i = 0; i\+\+; return i;/);
+    expect(evaluate(code)).toEqual([2, 1]);
+  });
+
+  it('reads and writes private fields on this and on a named object, and leaves private methods alone', () => {
+    const log = same(`
+      class Wallet {
+        #balance = 10; static #made = 0;
+        constructor() { Wallet.#made++; }
+        #fee() { return 1; }
+        pay(other) { const fee = this.#fee(); this.#balance -= fee; other.#balance += fee; return [this.#balance, other.#balance, Wallet.#made]; }
+        get [Symbol.toStringTag]() { return 'Wallet' + this.#balance; }
+        tag() { return this.#fee\`t\`; }
+        static owns(o) { return #balance in o; }
+      }
+      const a = new Wallet(), b = new Wallet();
+      out = [a.pay(b), String(a), a.tag(), Wallet.owns(a), Wallet.owns({})];
+    `);
+    expect(log.map(([op, target]) => `${op} ${target}`)).toEqual(
+      expect.arrayContaining(['read this.#balance', 'write this.#balance', 'read other.#balance', 'write other.#balance', 'update Wallet.#made']),
+    );
+  });
+
+  it('leaves destructuring, for-of targets, delete and shadowed names working', () => {
+    same(`
+      let x = 1, y = 2, z = 0;
+      [x, y] = [y, x]; ({ z = 5 } = {}); for (x of [7, 8]) z += x;
+      function shadow(x) { x = 3; return x; }
+      { let y = 'inner'; out = [x, y, z, shadow(0)]; }
+      out.push(delete globalThis.nothing);
+    `);
+  });
+
+  it('keeps the temporal dead zone an error', () => {
+    const source = 'out = (() => { try { total += 1; } catch (e) { return e.name; } })(); let total = 0;';
+    same(source);
+    expect(evaluate(rewrite(source))).toBe('ReferenceError');
+  });
+
+  it('nests with the await rewrite at shared offsets', async () => {
+    const source = 'let x = 1, y = 2; export async function f() { x = await y; y = await x++; x ||= await y; return [x, y]; }';
+    const code = rewriteAwaits(source, 'x.js', { url: 'file:///x.js', sourceType: 'module', sourceMaps: false }).code;
+    expect(code).toContain('x = __rc$.w(__rcV$[0],await __rc$.a(__rc$.v(__rcV$[');
+    expect(code).toContain('y = __rc$.w(__rcV$[');
+    expect(code).toContain('await __rc$.a(__rc$.u(__rcV$[');
+    const body = `${code.replaceAll('export async function', 'async function')}\nout = f();`;
+    const log: Logged[] = [];
+    const original = await (evaluate(`${source.replace('export ', '')}\nout = f();`) as Promise<unknown>);
+    expect(original).toEqual([3, 2]);
+    expect(await (evaluate(body, log) as Promise<unknown>)).toEqual(original);
+    expect(log.map(([op, target, value]) => `${op} ${target} ${String(value)}`)).toEqual([
+      'read y 2',
+      'write x 2',
+      'update x 3',
+      'write y 2',
+      // x ||= …: the old value is read before the right-hand side awaits; the write is reported whatever it did.
+      'read x 3',
+      'write x 3',
+      'read x 3',
+      'read y 2',
+    ]);
+  });
+
+  it('marks every class as the user’s own, and rewrites TypeScript that asserts and annotates', () => {
+    const source = `
+      class Store { private items: number[] = []; #count: number = 0; add(n: number): void { this.#count!++; (this.#count as number) += n; this.items.push(n); } get count(): number { return this.#count; } }
+      let hits: number | undefined = 0;
+      export function hit(): number { hits! += 1; return hits!; }
+    `;
+    const code = rewriteAwaits(source, 'x.ts', { url: 'file:///x.ts', sourceType: 'module', sourceMaps: false }).code;
+    expect(code).toContain('class Store {static{__rc$.k?.(this)}');
+    expect(code).toContain('__rc$.c(__rcV$[');
+    expect(code.split('\n').length).toBe(source.split('\n').length);
+  });
+
+  it('leaves a module with nothing to track untouched', () => {
+    const source = 'export function add(a, b) { const c = a + b; return c; }\nconst answer = 42;\nexport { answer };\n';
+    expect(rewriteAwaits(source, 'x.js', { url: 'file:///x.js', sourceType: 'module', sourceMaps: false }).code).toBe(source);
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenarios, runScenario } from 'racecheck';
+import { buildReport, toScenarioReport } from '../../src/report/build.js';
+import { createPrettyReporter } from '../../src/report/pretty.js';
+
+/**
+ * Golden reports: the pretty output of real scenario files under fixed seeds, as a person reads it at 100
+ * columns, compared with committed snapshots after normalising the timings.
+ */
+const CASES = [
+  { name: 'lost-update', file: 'scenarios/counter.ts', exportName: 'default', seed: 42 },
+  { name: 'stale-check', file: 'test/fixtures/explain/patterns.ts', exportName: 'staleCheck', seed: 3 },
+  { name: 'torn-read', file: 'test/fixtures/explain/patterns.ts', exportName: 'tornRead', seed: 3 },
+  { name: 'map-entry', file: 'test/fixtures/explain/collections.ts', exportName: 'mapTarget', seed: 3 },
+  { name: 'lock-kept', file: 'scenarios/forgotten-release.ts', exportName: 'buggyEarlyReturnKeepsLock', seed: 5 },
+  { name: 'stack', file: 'test/fixtures/explain/timers.ts', exportName: 'throws', seed: 3 },
+  { name: 'many-tasks', file: 'scenarios/cache.ts', exportName: 'buggyCheckThenAct', seed: 5 },
+] as const;
+
+async function pretty(file: string, exportName: string, seed: number): Promise<string> {
+  const scenario = (await loadScenarios(file)).find((s) => s.exportName === exportName)!;
+  const result = await runScenario(scenario, { seed });
+  const report = buildReport([toScenarioReport(result, file, { program: 'racecheck' })], { seed, version: '0.1.0', durationMs: 0, interrupted: false });
+  let text = '';
+  const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
+  const reporter = createPrettyReporter({ out, color: 0, interactive: false, width: 100 });
+  reporter.onStart?.({ files: [file], seed, version: '0.1.0' });
+  reporter.onFileStart?.({ file, scenarios: [{ id: result.id, name: result.name, runs: result.runs }] });
+  reporter.onScenarioEnd?.(report.scenarios[0]!);
+  await reporter.onEnd?.(report);
+  return text.replace(/[\d,]+ runs\/s/g, 'N runs/s').replace(/in [\d.]+ s/g, 'in N s');
+}
+
+describe('the pretty report', () => {
+  it.each(CASES)('$name: the same report as the committed one', async ({ name, file, exportName, seed }) => {
+    const text = await pretty(file, exportName, seed);
+    for (const line of text.split('\n')) {
+      // Fits a terminal of 100 columns; a replay command is the one thing not cut (it is copied whole).
+      if (!line.includes('--replay')) expect(line.length, line).toBeLessThanOrEqual(100);
+    }
+    await expect(text).toMatchFileSnapshot(`__snapshots__/pretty/${name}.txt`);
+  });
+});
