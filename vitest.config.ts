@@ -72,6 +72,10 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: one on this 2-core machine. Most test files
+    // spend their time waiting for processes they started (the CLI's children, npm, a browser), so two
+    // workers keep both cores busy.
+    maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
     server: { deps: { external: [/\/dist\//] } },
     testTimeout: 60_000,
