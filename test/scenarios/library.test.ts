@@ -3,13 +3,16 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadScenarios, runScenario, type AdviceCode, type ViolationKind } from 'racecheck';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, type CliRun } from '../cli/run-cli.js';
+import { ROOT, runMain } from '../cli/run-cli.js';
+import { prepared } from '../support/prepared.js';
 
 /**
  * The scenario library in scenarios/: every `buggy*` export must fail with the violation its bug causes,
- * and everything else must pass, under the random strategy with the default 100 runs. One spawn of the CLI
- * runs the whole folder; the library runs again with another seed in this process, so that no finding
- * rests on one seed's luck.
+ * and everything else must pass, with the default 100 runs. One run of the CLI covers the whole folder:
+ * README.md's own `npx racecheck scenarios --advise --seed 3` (the default strategy), which
+ * test/support/global-setup.ts runs once for this file and for the README's test, with a JSON report added.
+ * The library runs again under the random strategy with another seed in this process, so that no finding
+ * rests on one seed's or one strategy's luck.
  */
 
 /** One row per buggy export: the kind it must fail with and what its message must say. */
@@ -102,9 +105,9 @@ interface Report {
   summary: { scenarios: number; passed: number; failed: number; errors: number };
 }
 
-function parseReport({ code, stdout, stderr }: CliRun): Report {
-  if (code !== 1) throw new Error(`racecheck exited ${code}, expected 1 (violations found)\n${stderr}`);
-  const report = JSON.parse(stdout) as Report;
+function parseReport(code: number, json: string, output: string): Report {
+  if (code !== 1) throw new Error(`racecheck exited ${code}, expected 1 (violations found)\n${output}`);
+  const report = JSON.parse(json) as Report;
   if (!validate(report)) throw new Error(`report does not match docs/report.schema.json: ${JSON.stringify(validate.errors, null, 2)}`);
   return report;
 }
@@ -156,8 +159,9 @@ describe('the scenario library', () => {
   let wholeFolder: Report;
 
   beforeAll(async () => {
-    wholeFolder = parseReport(await runCli(['scenarios', '--json', '--seed', '20260421', '--strategy', 'random', '--advise']));
-  }, SPAWN_TIMEOUT_MS);
+    const { code, output, json } = await prepared('library');
+    wholeFolder = parseReport(code, readFileSync(json, 'utf8'), output);
+  }, 300_000);
 
   it('has a row for every buggy export and an export for every row', () => {
     const buggy = wholeFolder.scenarios.map((s) => s.id).filter(isBuggy).sort();
@@ -225,7 +229,7 @@ describe('the scenario library with another seed, in this process', () => {
 
 describe('proofs', () => {
   it('proves with --advise, under the default strategy, that a small scenario needs no lock: the search without it covers every schedule', async () => {
-    const run = await runCli(['scenarios/shared-counter.ts', '--filter', 'needlessLockedCounter', '--advise', '--json']);
+    const run = await runMain(['scenarios/shared-counter.ts', '--filter', 'needlessLockedCounter', '--advise', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const [scenario] = (JSON.parse(run.stdout) as { scenarios: ScenarioEntry[] }).scenarios;
     expect(scenario?.advice).toEqual([expect.objectContaining({ code: 'lock-without-await' }), expect.objectContaining({ code: 'lock-unneeded', search: { schedules: 90, complete: true } })]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { npmEnv, type Prepared, type PreparedStep, stepFile } from './prepared.js';
+import { LIBRARY_COMMAND, npmEnv, type Prepared, type PreparedStep, stepFile } from './prepared.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VITEST_VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version;
@@ -29,13 +29,32 @@ async function npmOrThrow(args: readonly string[], cwd: string): Promise<string>
   return ran.stdout;
 }
 
-/** The test files that wait for a prepared step: a run of other files only does not pack or install. */
-const CONSUMERS = ['test/docs/readme.test.ts', 'test/vitest/example.test.ts', 'test/sync/package.test.ts'];
+/** The test files that wait for each kind of prepared step: a run of other files only does not do that work. */
+const CONSUMERS = {
+  install: ['test/docs/readme.test.ts', 'test/vitest/example.test.ts', 'test/sync/package.test.ts'],
+  library: ['test/docs/readme.test.ts', 'test/scenarios/library.test.ts'],
+};
 
-async function needed(project: TestProject): Promise<boolean> {
+async function needed(project: TestProject): Promise<{ install: boolean; library: boolean }> {
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
   const specifications = await project.vitest.getRelevantTestSpecifications(filters);
-  return specifications.some((specification) => CONSUMERS.some((file) => specification.moduleId === path.join(ROOT, file)));
+  const wanted = (files: readonly string[]) => specifications.some((specification) => files.some((file) => specification.moduleId === path.join(ROOT, file)));
+  return { install: wanted(CONSUMERS.install), library: wanted(CONSUMERS.library) };
+}
+
+/**
+ * README.md's command for the whole library, as a user types it in this checkout, with a JSON report to a
+ * file added: the pretty report on stdout is the one the README shows (a second reporter writing to a file
+ * changes nothing on stdout).
+ */
+function runLibrary(base: string): Promise<Prepared['library']> {
+  const json = path.join(base, 'library-report.json');
+  const env = npmEnv({ NO_COLOR: '1', FORCE_COLOR: undefined, RACECHECK_REPLAY: undefined });
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', `${LIBRARY_COMMAND} --reporter pretty --reporter json:${json}`], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}${stderr}`, json });
+    });
+  });
 }
 
 const published = new Set<keyof Prepared>();
@@ -56,19 +75,22 @@ async function pack(destination: string, workspace: string[]): Promise<{ tarball
 }
 
 /**
- * Packs racecheck and @racecheck/sync once per `vitest run` (npm test built them), and installs them, with
- * vitest, into one project of its own, the way README.md's "Installing racecheck in your project" says. The
- * work runs in the background while the first test files run; a test that needs a step waits for it with
- * `prepared(step)` (test/support/prepared.ts). Installs come from npm's cache when it has the packages.
+ * Once per `vitest run`, in the background while the first test files run: packs racecheck and
+ * @racecheck/sync (npm test built them) and installs them, with vitest, into one project of its own, the
+ * way README.md's "Installing racecheck in your project" says; and runs README.md's command for the whole
+ * scenario library. A test that needs a step waits for it with `prepared(step)` (test/support/prepared.ts).
+ * Installs come from npm's cache when it has the packages.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const base = mkdtempSync(path.join(tmpdir(), 'racecheck-suite-'));
   project.provide('preparedBase', base);
-  if (!(await needed(project))) return async () => rmSync(base, { recursive: true, force: true });
+  const need = await needed(project);
   // The tarballs sit beside the project, as the README's `npm pack` leaves them beside a checkout.
   const projectDir = path.join(base, 'your-project');
 
-  const work = (async () => {
+  const library = need.library ? runLibrary(base).then((ran) => publish(base, 'library', { ok: true, value: ran })) : Promise.resolve();
+  const install = (async () => {
+    if (!need.install) return;
     try {
       const [racecheck, sync] = await Promise.all([pack(base, []), pack(base, ['--workspace', '@racecheck/sync'])]);
       publish(base, 'packs', { ok: true, value: { racecheck: racecheck.tarball, sync: sync.tarball, racecheckFiles: racecheck.files, syncFiles: sync.files } });
@@ -93,7 +115,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   })();
 
   return async () => {
-    await work;
+    await Promise.all([install, library]);
     rmSync(base, { recursive: true, force: true });
   };
 }

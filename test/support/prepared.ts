@@ -9,7 +9,16 @@ export interface Prepared {
   readonly packs: { readonly racecheck: string; readonly sync: string; readonly racecheckFiles: string[]; readonly syncFiles: string[] };
   /** A project that installed @racecheck/sync, then racecheck and vitest as development dependencies, from those tarballs. */
   readonly project: { readonly dir: string };
+  /**
+   * README.md's run of the whole scenario library (LIBRARY_COMMAND, in this checkout), with a JSON report
+   * written to a file beside the pretty one on stdout. The README's test reads its output, the library's
+   * test its JSON: the two would otherwise each run every scenario of scenarios/ through the CLI.
+   */
+  readonly library: { readonly code: number; readonly output: string; readonly json: string };
 }
+
+/** The command README.md shows for the lock advice on the whole library; run once, by global-setup.ts. */
+export const LIBRARY_COMMAND = 'npx racecheck scenarios --advise --seed 3';
 
 export type PreparedStep<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
@@ -21,7 +30,7 @@ declare module 'vitest' {
 
 export const stepFile = (base: string, step: keyof Prepared): string => path.join(base, `${step}.json`);
 
-/** Packing and installing take seconds on an idle machine, and much longer on a loaded one. */
+/** Packing, installing and running the library take seconds on an idle machine, and much longer on a loaded one. */
 const WAIT_MS = 240_000;
 const POLL_MS = 50;
 
@@ -29,10 +38,10 @@ const POLL_MS = 50;
 export async function prepared<S extends keyof Prepared>(step: S): Promise<Prepared[S]> {
   const file = stepFile(inject('preparedBase'), step);
   for (const deadline = Date.now() + WAIT_MS; !existsSync(file); await sleep(POLL_MS)) {
-    if (Date.now() > deadline) throw new Error(`the shared ${step} were not ready after ${WAIT_MS / 1000} s (test/support/global-setup.ts)`);
+    if (Date.now() > deadline) throw new Error(`the shared step "${step}" was not ready after ${WAIT_MS / 1000} s (test/support/global-setup.ts)`);
   }
   const outcome = JSON.parse(readFileSync(file, 'utf8')) as PreparedStep<Prepared[S]>;
-  if (!outcome.ok) throw new Error(`preparing the shared ${step} failed: ${outcome.message}`);
+  if (!outcome.ok) throw new Error(`the shared step "${step}" failed: ${outcome.message}`);
   return outcome.value;
 }
 
