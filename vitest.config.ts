@@ -15,6 +15,8 @@ const SHARED_PROCESS = [
   'test/cli/options.test.ts',
   'test/cli/ordered-events.test.ts',
   'test/cli/protocol.test.ts',
+  'test/advise/report.test.ts',
+  'test/explain/state-access.test.ts',
   'test/instrument/include-report.test.ts',
   'test/instrument/match.test.ts',
   'test/instrument/rewrite.test.ts',
@@ -33,16 +35,17 @@ const SHARED_PROCESS = [
 /**
  * The files that take longest, longest first. Vitest orders a run by the durations it recorded in the last
  * one; a fresh clone has none, and by file size these would start late and finish last. The files that
- * wait for the shared project (test/support/global-setup.ts) are not among the first, so that no worker
- * sits waiting for its install.
+ * wait for a step of the shared preparation (test/support/global-setup.ts: the library's run, the packed
+ * project) come after the first ones, so that no worker sits waiting for it while there is other work.
  */
 const LONGEST_FIRST = [
-  'test/scenarios/library.test.ts',
   'test/instrument/differential.test.ts',
-  'test/vitest/plugin.test.ts',
   'test/cli/main.test.ts',
+  'test/vitest/plugin.test.ts',
   'test/cli/child.test.ts',
   'test/types/ts-setups.test.ts',
+  'test/report/html-browser.test.ts',
+  'test/scenarios/library.test.ts',
   'test/docs/readme.test.ts',
 ];
 
