@@ -4,7 +4,7 @@ import { randomSeed } from '../scheduler/rng.js';
 import type { DiscoveredFile } from './discover.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import type { OptionValues } from './option-table.js';
-import type { CliEnvironment } from './main.js';
+import type { CliEnvironment } from './environment.js';
 import { OrderedEvents } from './ordered-events.js';
 import { createOutputs, type Outputs } from './outputs.js';
 import type { ChildRunOptions } from './protocol.js';
