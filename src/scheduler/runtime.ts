@@ -1,5 +1,5 @@
 import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
-import { createdPrimitive } from '../advise/run-locks.js';
+import { createdPrimitive } from './locks.js';
 import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
 import { registerColumnShifts } from '../instrument/positions.js';
