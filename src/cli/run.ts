@@ -1,3 +1,4 @@
+import { formatUnusedInclude } from '../instrument/include-report.js';
 import { buildReport, type CommandStyle } from '../report/build.js';
 import type { ReplayRecipe } from '../report/replay-token.js';
 import { randomSeed } from '../scheduler/rng.js';
@@ -83,7 +84,7 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
     }
     for (const problem of problems) environment.stderr.write(`racecheck: ${problem}\n`);
     for (const entry of unusedIncludeEntries(values.include ?? [], outcomes)) {
-      environment.stderr.write(`racecheck: warning: --include ${entry} instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises\n`);
+      environment.stderr.write(`${formatUnusedInclude(entry, '--include', 'loaded file')}\n`);
     }
     const failure = outputs.failure();
     if (failure) environment.stderr.write(`racecheck: ${failure.message}\n`);
