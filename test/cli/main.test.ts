@@ -213,6 +213,10 @@ describe('what is instrumented', () => {
     expect(included.code).toBe(1);
     const violation = parseReport(included.stdout).scenarios[0]!.violation!;
     expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
+    // The explanation names the included package's lines for its reads too, not the scenario line that called it.
+    const { explanation } = violation as typeof violation & { explanation: { accesses: { op: string; site: { file: string; line: number } | null }[] } };
+    const accesses = explanation.accesses.map((access) => `${access.op} ${access.site?.file}:${access.site?.line}`);
+    expect(accesses).toEqual(['read test/fixtures/packages/node_modules/slow-counter/index.js:6', 'write test/fixtures/packages/node_modules/slow-counter/index.js:8', 'write test/fixtures/packages/node_modules/slow-counter/index.js:8']);
     expect(included.stderr).toBe('');
   });
 
