@@ -93,7 +93,7 @@ async function main() {
 
   console.log(`\nracecheck corpus: ${plural(selected.length, 'real npm race bug')} · Node ${process.version}${options.length ? ` · racecheck options: ${options.join(' ')}` : ' · racecheck default options'}\n`);
   console.log(formatTable(['bug', 'versions', 'buggy version', 'runs to find', 'time (buggy)', 'fixed version', 'time (fixed)'], rows));
-  console.log(`\n(T) transpiled package: racecheck's --include instruments none of its awaits (see corpus/README.md).`);
+  console.log(`\n(T) transpiled package (__awaiter/__generator): --include makes the yields that stand for its awaits scheduling points (see corpus/README.md).`);
   console.log(`"runs to find" is the run that failed; "time" is racecheck's time on the scenario, shrinking included.`);
   console.log(`Total wall time ${seconds(performance.now() - started)}.`);
   if (problems.length > 0) {

@@ -6,9 +6,9 @@ import { installInstrumentation as installHooks, type InstrumentOptions } from '
 import { installRuntime } from './scheduler/runtime.js';
 
 export { defineScenario, ScenarioError } from './scenario/normalize.js';
-export { loadScenarios, loadScenarioModule, LoadError, type ScenarioModule } from './scenario/load.js';
+export { loadScenarios, loadScenarioModule, LoadError, type ScenarioModule } from './core/load.js';
 export type { CheckResult, CheckValue, LoadedScenario, Scenario, TaskContext, TaskFn, TaskResult, TaskResults } from './scenario/types.js';
-export { runScenario, type RunScenarioOptions, type SearchHooks } from './scheduler/search.js';
+export { runScenario, type RunScenarioOptions, type SearchHooks } from './core/search.js';
 export { DEFAULTS, type SearchSettings } from './scheduler/settings.js';
 export type { ScenarioResult, SearchSummary, TraceStep, Violation } from './scheduler/result.js';
 export { ReplayMismatchError, type Schedule } from './scheduler/strategies/replay.js';
@@ -16,7 +16,7 @@ export { STRATEGY_NAMES, type StrategyName } from './scheduler/strategies/index.
 export type { Candidate, RunInfo, Strategy } from './scheduler/types.js';
 export { VIOLATION_KIND_NAMES, type ViolationKind } from './scheduler/violation-kinds.js';
 export type { SiteRef } from './site.js';
-export { ADVICE_CODES, type Advice, type AdviceCode, type ReportAdvice } from './advise/types.js';
+export { ADVICE_CODES, type Advice, type AdviceCode, type ReportAdvice } from './scheduler/advice.js';
 export { InstrumentationError, type InstrumentOptions } from './instrument/register.js';
 export { defineConfig, type RacecheckConfig } from './cli/define-config.js';
 

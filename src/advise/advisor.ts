@@ -1,14 +1,14 @@
 /**
- * The lock advisor of one search: it reads each run's locks when the run has ended (run-locks.ts) and keeps,
+ * The lock advisor of one search: it reads each run's locks when the run has ended (scheduler/locks.ts) and keeps,
  * per construction site, what all the runs together show; `advice()` turns that into SPEC §6's findings
  * that the normal runs can prove. It never changes a run or a verdict.
  */
 import type { PrimitiveKind } from '@racecheck/sync/bridge';
 import { formatSite, toSiteRef, type SiteRef } from '../site.js';
 import { LockOrderGraph, type LockNode } from './order-graph.js';
-import { SITES_SHOWN, type Acquisition, type LockObserver, type LockRecord, type RunLocks, type SectionStats } from './run-locks.js';
-import type { LockSite } from './sites.js';
-import { ADVICE_CODES, type Advice } from './types.js';
+import { SITES_SHOWN, type Acquisition, type LockObserver, type LockRecord, type RunLocks, type SectionStats } from '../scheduler/locks.js';
+import type { LockSite } from '../scheduler/lock-sites.js';
+import { ADVICE_CODES, type Advice } from '../scheduler/advice.js';
 
 const EXTERNAL = '(external)';
 

@@ -4,7 +4,7 @@
  * variant without the lock). Pure text; colours come in through `style`.
  */
 import { formatSite, type SiteRef } from '../site.js';
-import type { ReportAdvice } from './types.js';
+import type { ReportAdvice } from '../scheduler/advice.js';
 
 export interface AdviceStyle {
   readonly code: (text: string) => string;

@@ -6,7 +6,7 @@
  * through locks that the same third lock guards (a gate both orders are taken under) is not reported.
  */
 import type { SiteRef } from '../site.js';
-import type { LockSite } from './sites.js';
+import type { LockSite } from '../scheduler/lock-sites.js';
 
 export interface LockNode {
   readonly key: string;

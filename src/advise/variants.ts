@@ -6,7 +6,7 @@
  */
 import type { ScenarioResult } from '../scheduler/result.js';
 import type { LockAdvisor } from './advisor.js';
-import type { Advice, VariantViolation } from './types.js';
+import type { Advice, VariantViolation } from '../scheduler/advice.js';
 
 /** Runs the scenario's search with the locks made at `site` (a `file:line:column` key) as no-ops. */
 export type VariantSearch = (bypass: readonly string[]) => Promise<ScenarioResult>;

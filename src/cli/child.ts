@@ -69,7 +69,7 @@ delete process.env[INSTRUMENT_VARIABLE];
 let configure: (config: InstrumentConfig) => void = () => undefined;
 const instrumentation = given ? Promise.resolve(JSON.parse(given) as InstrumentConfig) : new Promise<InstrumentConfig>((resolve) => (configure = resolve));
 const modules = (async () => {
-  const loaded = await Promise.all([import('../scenario/load.js'), import('../scheduler/search.js'), import('../scheduler/runtime.js'), import('../instrument/register.js'), import('../scheduler/settings.js')]);
+  const loaded = await Promise.all([import('../core/load.js'), import('../core/search.js'), import('../scheduler/runtime.js'), import('../instrument/register.js'), import('../scheduler/settings.js')]);
   const [, , runtime, register] = loaded;
   const instrument = await instrumentation;
   runtime.onSitesRegistered(onSites);

@@ -2,22 +2,8 @@ import { createRequire } from 'node:module';
 import { isKnownError } from '../errors.js';
 import type { ChildSettings } from './child-session.js';
 import { EXIT, type ExitCode } from './errors.js';
-import type { OutStream } from './outputs.js';
+import type { CliEnvironment } from './environment.js';
 import { WorkerPool } from './worker-pool.js';
-
-/** SIGINT and SIGTERM, from wherever they come: the process's (bin/racecheck.js), or a test's. */
-export interface SignalSource {
-  on(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
-}
-
-/** The process around the CLI, passed in so tests can run it without spawning. */
-export interface CliEnvironment {
-  readonly stdout: OutStream;
-  readonly stderr: OutStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly signals?: SignalSource;
-}
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 

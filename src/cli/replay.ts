@@ -3,6 +3,7 @@ import path from 'node:path';
 import { displayPath } from '../paths.js';
 import { ReplayTokenError, type ReplayRecipe } from '../report/replay-token.js';
 import { SCENARIO_EXTENSIONS } from './discover.js';
+import { parseScenarioId } from '../scenario/id.js';
 
 /**
  * The scenario module a replay token names, checked before anything is imported: a token is input, and
@@ -10,10 +11,10 @@ import { SCENARIO_EXTENSIONS } from './discover.js';
  * scenario module (a .ts, .mts, .js or .mjs file) inside the working directory, symbolic links resolved.
  */
 export function replayFile(recipe: ReplayRecipe, cwd: string): string {
-  const file = recipe.id.slice(0, recipe.id.lastIndexOf('#'));
   const refuse = (why: string): never => {
     throw new ReplayTokenError(`the replay token names ${JSON.stringify(recipe.id)}, which is not a scenario in this directory: ${why}`);
   };
+  const file = parseScenarioId(recipe.id)?.file ?? refuse('it is not <file>#<export>');
   if (path.isAbsolute(file) || file.includes('\\')) refuse('its file is not a path relative to the working directory');
   const absolute = path.resolve(cwd, file);
   if (displayPath(absolute, cwd) !== file) refuse('its file is outside the working directory, or not written as racecheck writes paths');

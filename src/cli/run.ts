@@ -1,10 +1,11 @@
+import { formatUnusedInclude } from '../instrument/include-report.js';
 import { buildReport, type CommandStyle } from '../report/build.js';
 import type { ReplayRecipe } from '../report/replay-token.js';
 import { randomSeed } from '../scheduler/rng.js';
 import type { DiscoveredFile } from './discover.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import type { OptionValues } from './option-table.js';
-import type { CliEnvironment } from './main.js';
+import type { CliEnvironment } from './environment.js';
 import { OrderedEvents } from './ordered-events.js';
 import { createOutputs, type Outputs } from './outputs.js';
 import type { ChildRunOptions } from './protocol.js';
@@ -83,7 +84,7 @@ export async function run(input: RunInput, environment: CliEnvironment): Promise
     }
     for (const problem of problems) environment.stderr.write(`racecheck: ${problem}\n`);
     for (const entry of unusedIncludeEntries(values.include ?? [], outcomes)) {
-      environment.stderr.write(`racecheck: warning: --include ${entry} instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises\n`);
+      environment.stderr.write(`${formatUnusedInclude(entry, '--include', 'loaded file')}\n`);
     }
     const failure = outputs.failure();
     if (failure) environment.stderr.write(`racecheck: ${failure.message}\n`);

@@ -4,7 +4,8 @@
  * replay, and report an operation when its receiver is one the tracker has named. Every other Map and
  * Set, racecheck's own included, pays a WeakMap lookup and nothing else, and only in that one replay.
  */
-import type { StatePath, StateTracker } from './state.js';
+import type { StatePath } from './access.js';
+import type { StateTracker } from './state.js';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 

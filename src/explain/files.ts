@@ -9,7 +9,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import type { SiteRef } from '../site.js';
 import { callerFrame, siteOf } from './sites.js';
-import type { AccessNote } from './state.js';
+import type { AccessNote } from './access.js';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 

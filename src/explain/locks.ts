@@ -8,7 +8,7 @@
  */
 import type { SiteRef } from '../site.js';
 import { callerFrame, siteOf } from './sites.js';
-import type { AccessNote, StatePath } from './state.js';
+import type { AccessNote, StatePath } from './access.js';
 
 /** The lock's state as its accesses show it. */
 export const LOCK_VALUES = { asks: 'asked for it', got: 'acquired', gaveUp: 'gave up waiting', released: 'released', wrongRelease: 'released it without holding it' } as const;

@@ -30,7 +30,8 @@ import type { Candidate } from '../scheduler/types.js';
 import { watchCollections } from './collections.js';
 import { watchFiles } from './files.js';
 import { calledFromUserCode, callerFrame, siteOf } from './sites.js';
-import { StateTracker, type AccessLog, type RenderedAccess } from './state.js';
+import type { RenderedAccess } from './access.js';
+import { StateTracker, type AccessLog } from './state.js';
 
 export interface Lane {
   readonly id: number;

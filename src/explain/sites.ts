@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { originalPosition } from '../instrument/positions.js';
 import { displayPath } from '../paths.js';
+import { isInstrumentedFile } from '../scheduler/runtime.js';
 import type { SiteRef } from '../site.js';
 
 /** racecheck's own code: its sources, its build, and the packages it publishes. */
@@ -34,12 +35,15 @@ function isPackageFile(file: string): boolean {
   return file.includes(`${path.sep}node_modules${path.sep}`);
 }
 
-/** The frame a report should name: the first in the user's code, else the first in a package, else none. */
+/**
+ * The frame a report should name: the first in the user's code (a package the user had instrumented with
+ * `include` counts: its awaits are the ones the report names), else the first in a package, else none.
+ */
 export function userFrame(frames: readonly Frame[]): Frame | undefined {
   let library: Frame | undefined;
   for (const frame of frames) {
     if (frame.file.startsWith('node:') || isOwnFile(frame.file)) continue;
-    if (!isPackageFile(frame.file)) return frame;
+    if (!isPackageFile(frame.file) || isInstrumentedFile(frame.file)) return frame;
     library ??= frame;
   }
   return library;

@@ -19,3 +19,8 @@ export function unusedIncludes(include: readonly string[], cwd: string, siteUrls
     return !relative.some((file) => matches(file));
   });
 }
+
+/** The warning for an include entry that instrumented nothing, for the CLI (`--include`) and the vitest plugin. */
+export function formatUnusedInclude(entry: string, option: string, loaded: string): string {
+  return `racecheck: warning: ${option} ${entry} instrumented no scheduling point: it matched no ${loaded}, or only files without an await racecheck recognises`;
+}

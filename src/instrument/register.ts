@@ -29,7 +29,7 @@ let installed: string | undefined;
 /**
  * Installs, once per thread: racecheck's module hook, tsx to load TypeScript, and a CommonJS compile hook.
  * Modules imported afterwards that match the include/exclude rules get their awaits rewritten; they call
- * the runtime named in abi.ts, which whoever loads them must install first (see scenario/load.ts).
+ * the runtime named in abi.ts, which whoever loads them must install first (see core/load.ts).
  * The rules cannot change once installed.
  */
 export function installInstrumentation(options: InstrumentOptions = {}): void {

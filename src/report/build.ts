@@ -1,4 +1,4 @@
-import { toReportAdvice } from '../advise/report.js';
+import { toReportAdvice } from './advice.js';
 import type { ScenarioResult, SearchSummary, TraceStep } from '../scheduler/result.js';
 import { encodeReplayToken } from './replay-token.js';
 import { SCHEMA_VERSION, type LeftProcess, type Report, type ReportError, type ReportViolation, type ScenarioReport, type Shard } from './types.js';

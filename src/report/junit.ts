@@ -1,6 +1,7 @@
 import { formatSite } from '../site.js';
 import { formatTimeline } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
+import { parseScenarioId } from '../scenario/id.js';
 
 /** JUnit XML, as CI systems read it: a test suite per scenario file, a test case per scenario. */
 export function createJunitReporter(write: (text: string) => void | Promise<void>): Reporter {
@@ -33,7 +34,7 @@ export function formatJunit(report: Report): string {
 
 function testcase(scenario: ScenarioReport): string[] {
   // A file that failed to load has the file's path as its id: no export to name.
-  const exportName = scenario.id.includes('#') ? scenario.id.slice(scenario.id.lastIndexOf('#') + 1) : scenario.id;
+  const exportName = parseScenarioId(scenario.id)?.exportName ?? scenario.id;
   const name = scenario.name === exportName ? exportName : `${exportName}: ${scenario.name}`;
   const open = `    <testcase classname="${attr(scenario.file)}" name="${attr(name)}" time="${seconds(scenario.durationMs)}"`;
   if (scenario.status === 'pass') return [`${open}/>`];

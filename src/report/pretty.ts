@@ -1,7 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatAdvice } from '../advise/format.js';
+import { formatDivergence } from './divergence.js';
 import { formatLocation, formatTimeline, shortNames, type TimelineMark, type TimelineStyle } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
+import { parseScenarioId } from '../scenario/id.js';
 
 export interface PrettyOptions {
   readonly out: NodeJS.WritableStream;
@@ -44,6 +46,8 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
     onScenarioEnd(scenario) {
       clearProgress();
       write(scenarioLine(scenario, c, idWidth, options.width));
+      const diverged = formatDivergence(scenario.search, scenario.runs, scenario.violation?.run);
+      if (diverged) write(c.dim(`   ${diverged}`));
     },
     onEnd(report) {
       clearProgress();
@@ -111,7 +115,7 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
   const lines = [
     '',
     c.red.bold(`─── ${scenario.id} ${'─'.repeat(Math.max(3, Math.min(width, 100) - scenario.id.length - 5))}`),
-    scenario.name !== scenario.id.slice(scenario.id.lastIndexOf('#') + 1) ? c.bold(scenario.name) : '',
+    scenario.name !== (parseScenarioId(scenario.id)?.exportName ?? scenario.id) ? c.bold(scenario.name) : '',
     message
       .split('\n')
       .flatMap((part, i) => wrap(i === 0 ? `${v.kind}: ${part}` : `  ${part}`, width))

@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { RacecheckError } from '../errors.js';
+import { parseScenarioId } from '../scenario/id.js';
 
 /** Everything needed to rerun one recorded schedule. */
 export interface ReplayRecipe {
@@ -112,8 +113,7 @@ export function decodeReplayToken(token: string): ReplayRecipe {
   }
   if (reader.remaining !== 0) throw damaged('it has bytes after the schedule');
   if (!/^[\w:.-]+$/.test(strategy)) throw damaged(`its strategy name ${JSON.stringify(strategy)} is not one racecheck writes`);
-  const hash = id.lastIndexOf('#');
-  if (hash <= 0 || hash === id.length - 1 || id.includes('\0')) throw damaged(`its scenario id ${JSON.stringify(id)} is not <file>#<export>`);
+  if (parseScenarioId(id) === undefined || id.includes('\0')) throw damaged(`its scenario id ${JSON.stringify(id)} is not <file>#<export>`);
   return bypass.length > 0 ? { id, strategy, seed, choices, counts, bypass } : { id, strategy, seed, choices, counts };
 }
 

@@ -1,4 +1,4 @@
-import type { ReportAdvice } from '../advise/types.js';
+import type { ReportAdvice } from '../scheduler/advice.js';
 import type { Explanation, SearchSummary, Violation } from '../scheduler/result.js';
 
 export const SCHEMA_VERSION = 1;

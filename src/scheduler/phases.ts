@@ -19,13 +19,23 @@ export interface PhaseHost {
 
 const RESOLVED = Promise.resolve();
 
-/** Resolves once the microtask queue is empty and stays so after any nextTick user code queued meanwhile. */
+/**
+ * Resolves once the microtask queue is empty and stays so after any nextTick user code queued meanwhile.
+ * A check runs in a nextTick once the microtasks before it have run; but nextTicks queued before the drain
+ * began (a server's close callback) run in the same batch just before it, and the promise chains they start
+ * run after it. So it takes two quiet checks in a row: the second comes after those chains, whatever their depth.
+ */
 export function drainMicrotasks(): Promise<void> {
   return new Promise((resolve) => {
     let seen = context.userTicks;
+    let quiet = 0;
     const check = (): void => {
-      if (context.userTicks === seen) return resolve();
-      seen = context.userTicks;
+      if (context.userTicks === seen) {
+        if (++quiet === 2) return resolve();
+      } else {
+        seen = context.userTicks;
+        quiet = 0;
+      }
       RESOLVED.then(() => real.nextTick(check));
     };
     RESOLVED.then(() => real.nextTick(check));
@@ -67,6 +77,11 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
     }
     // Open handles that stayed quiet may still answer in real time (a keep-alive socket's own timeout): the deadline bounds it.
     if (io.busy()) continue;
+    // Before concluding, one real turn of the event loop: what Node finishes in a later phase of this turn (a
+    // handle's close) may still resolve the phase.
+    await new Promise((resolve) => real.setImmediate(resolve));
+    await drainMicrotasks();
+    if (done || io.busy() || host.clock.peek()) continue;
     throw new Error(`${phase} never finished: it awaits something nothing will resolve`);
   }
   return settled;

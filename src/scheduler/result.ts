@@ -2,7 +2,7 @@
  * The result model: what `runScenario` returns and what reports are built from. Plain data throughout, so
  * a result crosses process boundaries as JSON.
  */
-import type { Advice } from '../advise/types.js';
+import type { Advice } from './advice.js';
 import { toSiteRef, type SiteRef } from '../site.js';
 import type { Reproduced, RunRecord, RunViolation, TraceEntry } from './run-record.js';
 import type { ViolationKind } from './violation-kinds.js';

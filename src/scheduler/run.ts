@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import { RunLocks, type LockObserver } from '../advise/run-locks.js';
+import { RunLocks, type LockObserver } from './locks.js';
 import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
@@ -59,7 +59,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   readonly clock = new VirtualClock();
   scheduling = false;
   startedAt = 0;
-  /** What this run's locks do (src/advise), when the search tracks them: the sync primitives' probes report here. */
+  /** What this run's locks do (scheduler/locks.ts), when the search tracks them: the sync primitives' probes report here. */
   readonly locks: RunLocks | undefined;
 
   private readonly scenario: NormalizedScenario;

@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
-import { createdPrimitive } from '../advise/run-locks.js';
+import { createdPrimitive } from './locks.js';
 import { displayPath } from '../paths.js';
 import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
 import { registerColumnShifts } from '../instrument/positions.js';
@@ -9,6 +10,8 @@ import { trackThreadPool } from './thread-pool.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
 const sites: Site[] = [];
+/** Paths of the modules the rewrite instrumented (scheduling points or tracked state), packages included. */
+const instrumentedPaths = new Set<string>();
 const siteListeners: ((added: readonly Site[]) => void)[] = [];
 
 /** Calls `listener` with every site registered from now on (a worker forwards them to its parent). */
@@ -16,8 +19,23 @@ export function onSitesRegistered(listener: (added: readonly Site[]) => void): v
   siteListeners.push(listener);
 }
 
+/** Whether the module at `file` (a path) was instrumented: under node_modules, a package `include` named. */
+export function isInstrumentedFile(file: string): boolean {
+  return instrumentedPaths.has(file);
+}
+
+function noteInstrumented(url: string): void {
+  if (!url.startsWith('file:')) return;
+  try {
+    instrumentedPaths.add(fileURLToPath(url));
+  } catch {
+    // Not a path on disk: no frame will name it.
+  }
+}
+
 function registerSites(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts): Site[] {
   registerColumnShifts(url, shifts);
+  noteInstrumented(url);
   const file = displayPath(url);
   // A row with a source URL was mapped through the module's source map into the file it was written in.
   const added = rows.map(([line, column, text, sourceUrl]) => {
@@ -109,6 +127,7 @@ let stateModules = 0;
 /** A module's tracked state access sites; a variable's identity is its module and declaration row. */
 function registerState(url: string, rows: readonly StateRow[]): StateEntry[] {
   const module = stateModules++;
+  noteInstrumented(url);
   return rows.map(([display, line, column, identity, made]) => {
     if (typeof identity !== 'number') return { display, url, line, column, field: identity, key: `p${module}:${identity}` };
     return made === undefined ? { display, url, line, column, key: `v${module}:${identity}` } : { display, url, line, column, key: `v${module}:${identity}`, made };

@@ -2,7 +2,7 @@
  * A search's settings and their defaults, resolved in one place: the programmatic API, the CLI's flags and
  * configuration file, and what crosses to a worker process are all `SearchSettings`.
  */
-import type { LockSearch } from '../advise/run-locks.js';
+import type { LockSearch } from './locks.js';
 import type { NormalizedScenario } from '../scenario/types.js';
 import { isValidSeed, MAX_SEED, randomSeed } from './rng.js';
 import { createStrategy, DEFAULT_STRATEGY, isStrategyName, strategyDescriptor, type StrategyName } from './strategies/index.js';

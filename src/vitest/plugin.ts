@@ -1,8 +1,10 @@
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vitest/config';
+import { formatUnusedInclude, unusedIncludes } from '../instrument/include-report.js';
 import { createInstrumentMatcher } from '../instrument/match.js';
 import { rewriteSourceMap } from './source-map.js';
 import { PROVIDE_KEY, type WorkerSettings } from './settings.js';
@@ -31,6 +33,11 @@ export function racecheck(options: RacecheckPluginOptions = {}): Plugin {
   const include = [...(options.include ?? [])];
   const exclude = [...(options.exclude ?? [])];
   let instrumented: (file: string) => boolean = () => false;
+  let root = process.cwd();
+  /** Modules whose rewrite made at least one scheduling point (file URLs), for the unused-include warning. */
+  const rewritten = new Set<string>();
+  /** Where the workers list the modules their hooks instrumented (see WorkerSettings.sitesDir). */
+  let sitesDir: string | undefined;
 
   return {
     name: 'racecheck',
@@ -47,11 +54,13 @@ export function racecheck(options: RacecheckPluginOptions = {}): Plugin {
       // racecheck runs natively, as a package from node_modules does, even when it is linked (`file:`,
       // a workspace) and so lies outside node_modules: one copy of it, beside the test's own vitest.
       if (deps.inline !== true) deps.external = [...(deps.external ?? []), ...[path.join(SELF_ROOT, 'dist'), ...syncPackage()].map(directoryPattern)];
-      const settings: WorkerSettings = { root: path.resolve(config.root ?? process.cwd()), include, exclude };
+      sitesDir ??= include.length > 0 ? mkdtempSync(path.join(tmpdir(), 'racecheck-vitest-sites-')) : undefined;
+      const settings: WorkerSettings = { root: path.resolve(config.root ?? process.cwd()), include, exclude, ...(sitesDir ? { sitesDir } : {}) };
       // Through vitest's provide/inject, the setup file gets them in every worker.
       test.provide = { ...test.provide, [PROVIDE_KEY]: settings } as typeof test.provide;
     },
     configResolved(resolved) {
+      root = resolved.root;
       const matches = createInstrumentMatcher({ cwd: resolved.root, selfRoot: SELF_ROOT, include, exclude });
       // @racecheck/sync declares its own scheduling points; a linked copy lies outside node_modules.
       const own = syncPackage();
@@ -66,19 +75,41 @@ export function racecheck(options: RacecheckPluginOptions = {}): Plugin {
       const url = pathToFileURL(file).href;
       const original = (this as { originalCode?: string }).originalCode;
       if (original === undefined || original === code) {
-        const { code: rewritten, sites, shifts } = rewriteAwaits(code, file, { url, sourceType: 'module', sourceMaps: false });
-        return sites.length === 0 ? null : { code: rewritten, map: rewriteSourceMap(code, rewritten, shifts, file) };
+        const { code: output, sites, shifts } = rewriteAwaits(code, file, { url, sourceType: 'module', sourceMaps: false });
+        if (sites.length === 0) return null;
+        rewritten.add(url);
+        return { code: output, map: rewriteSourceMap(code, output, shifts, file) };
       }
       // A plugin before this one changed the code. Given the map of those changes as an inline comment on
       // a line of its own, the rewrite puts every site where it was written; what it leaves on that line
       // goes, as Vite composes the maps itself, so what is returned is the input plus the insertions.
       const map = Buffer.from(JSON.stringify(this.getCombinedSourcemap())).toString('base64');
-      const { code: rewritten, sites, shifts } = rewriteAwaits(`${code}\n//# sourceMappingURL=data:application/json;base64,${map}`, file, { url, sourceType: 'module' });
+      const { code: output, sites, shifts } = rewriteAwaits(`${code}\n//# sourceMappingURL=data:application/json;base64,${map}`, file, { url, sourceType: 'module' });
       if (sites.length === 0) return null;
-      const withoutMap = rewritten.slice(0, rewritten.lastIndexOf('\n'));
+      rewritten.add(url);
+      const withoutMap = output.slice(0, output.lastIndexOf('\n'));
       return { code: withoutMap, map: rewriteSourceMap(code, withoutMap, shifts, file) };
     },
+    // Vitest closes its Vite server when the run (or watch mode) ends: what was transformed by then is known.
+    buildEnd() {
+      if (!sitesDir) return;
+      const instrumented = new Set([...rewritten, ...workerModules(sitesDir)]);
+      rmSync(sitesDir, { recursive: true, force: true });
+      sitesDir = undefined;
+      // Nothing instrumented at all (no test ran): nothing to say, as the CLI says nothing then.
+      if (instrumented.size === 0) return;
+      for (const entry of unusedIncludes(include, root, instrumented)) process.stderr.write(`${formatUnusedInclude(entry, 'racecheck() include', 'module of the run')}\n`);
+    },
   };
+}
+
+/** The module URLs the workers wrote to `dir`, one a line. */
+function workerModules(dir: string): string[] {
+  try {
+    return readdirSync(dir).flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return [];
+  }
 }
 
 function toArray<T>(value: T | readonly T[] | undefined): T[] {

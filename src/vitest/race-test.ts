@@ -2,13 +2,15 @@ import { RacecheckError } from '../errors.js';
 import { displayPath } from '../paths.js';
 import { shellQuote, toScenarioReport } from '../report/build.js';
 import { formatViolation } from '../report/pretty.js';
+import { formatDivergence } from '../report/divergence.js';
 import { decodeReplayToken, type ReplayRecipe } from '../report/replay-token.js';
 import type { ScenarioReport } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ScenarioResult } from '../scheduler/result.js';
-import { runScenario, type RunScenarioOptions } from '../scheduler/search.js';
+import { runScenario, type RunScenarioOptions } from '../core/search.js';
 import type { StrategyName } from '../scheduler/strategies/index.js';
 import { vitestApi, type VitestApi } from './settings.js';
+import { formatScenarioId } from '../scenario/id.js';
 
 /** How a race test searches; the CLI's flags of the same names. */
 export interface RaceOptions {
@@ -99,7 +101,7 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   const state = api.expect.getState();
   const file = displayPath(state.testPath ?? 'unknown');
   const name = testId(api, state.currentTestName ?? 'test');
-  const id = `${file}#${name}`;
+  const id = formatScenarioId(file, name);
   const recipe = replayFor(id, options);
   const limits = { maxSteps: options.maxSteps, timeoutMs: options.timeoutMs, maxBlockingMs: options.maxBlockingMs };
   const run: RunScenarioOptions = recipe
@@ -128,9 +130,9 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   });
   const result = await search;
   if (result.status === 'error') throw new RaceTestError(`${id}: ${result.error.message}`);
-  const diverged = recipe && result.search.divergedAt ? divergence(result.search.divergedAt) : undefined;
+  const diverged = recipe ? formatDivergence(result.search, result.runs, result.violation?.run) : undefined;
   if (result.status === 'pass') {
-    if (diverged) console.warn(`racecheck: ${id}: ${diverged}; ${count(result.runs - 1, 'further schedule')} passed`);
+    if (diverged) console.warn(`racecheck: ${id}: ${diverged}`);
     return result;
   }
 
@@ -143,16 +145,6 @@ async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: stri
   // Point vitest's code frame at the race test, not into racecheck.
   error.stack = `${error.name}: ${error.message}\n${where}`;
   throw error;
-}
-
-/** A replay whose recording stopped fitting: where, in the words the CLI uses. */
-function divergence(at: { readonly step: number; readonly site: { readonly file: string; readonly line: number } | null }): string {
-  const where = at.site ? ` (${at.site.file.slice(at.site.file.lastIndexOf('/') + 1)}:${at.site.line})` : '';
-  return `the recorded schedule diverges at step ${at.step}${where}: your change altered the interleaving`;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Ids of the tests RACECHECK_REPLAY's token was replayed in, in this worker. */

@@ -6,6 +6,12 @@ export interface WorkerSettings {
   readonly root: string;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
+  /**
+   * Where each worker appends the URLs of the modules its module hooks instrumented (included packages are
+   * loaded by Node in the workers, not through the plugin), for the warning about include entries that
+   * instrumented nothing. Absent without include.
+   */
+  readonly sitesDir?: string;
 }
 
 export const PROVIDE_KEY = 'racecheck';

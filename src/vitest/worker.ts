@@ -1,5 +1,8 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { installInstrumentation } from '../instrument/register.js';
-import { installRuntime } from '../scheduler/runtime.js';
+import { installRuntime, onSitesRegistered } from '../scheduler/runtime.js';
 import { setVitestApi, type VitestApi, type WorkerSettings } from './settings.js';
 
 /**
@@ -12,6 +15,23 @@ export function connectWorker(api: VitestApi, settings: WorkerSettings | undefin
   installRuntime();
   if (settings && settings.include.length > 0) {
     installInstrumentation({ cwd: settings.root, include: settings.include, exclude: settings.exclude });
+    if (settings.sitesDir) reportInstrumentedModules(settings.sitesDir);
   }
   setVitestApi(api);
+}
+
+/** Appends each module URL that registered scheduling points, once, to this worker's file in `dir`. */
+function reportInstrumentedModules(dir: string): void {
+  const file = path.join(dir, `${process.pid}-${threadId}.txt`);
+  const seen = new Set<string>();
+  onSitesRegistered((added) => {
+    const fresh = [...new Set(added.map((site) => site.url))].filter((url) => !seen.has(url));
+    if (fresh.length === 0) return;
+    for (const url of fresh) seen.add(url);
+    try {
+      appendFileSync(file, `${fresh.join('\n')}\n`);
+    } catch {
+      // The plugin's directory is gone (the run is ending): the warning only loses what this worker saw.
+    }
+  });
 }

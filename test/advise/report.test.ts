@@ -1,8 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { formatAdvice } from '../../src/advise/format.js';
-import { toReportAdvice } from '../../src/advise/report.js';
-import type { Advice } from '../../src/advise/types.js';
+import { toReportAdvice } from '../../src/report/advice.js';
+import type { Advice } from '../../src/scheduler/advice.js';
 import { decodeReplayToken, encodeReplayToken, ReplayTokenError } from '../../src/report/replay-token.js';
 
 const lock = { file: 'src/counter.ts', line: 8, column: 18, text: '  readonly #lock = new Lock();' };

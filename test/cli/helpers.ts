@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { main, type SignalSource } from '../../src/cli/main.js';
+import type { SignalSource } from '../../src/cli/environment.js';
+import { main } from '../../src/cli/main.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/racecheck.js', import.meta.url));

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argsOf, normalizeTimings, parseReport, runMain } from './helpers.js';
+import { argsOf, normalizeTimings, parseReport, ROOT, runMain } from './helpers.js';
 
 describe('racecheck on the bundled counter', () => {
   it('reports the lost update with a timeline and a command that reproduces it', async () => {
@@ -83,6 +83,52 @@ describe('reproduction', () => {
     const damaged = await runMain(['--replay', `${first.violation!.replay.slice(0, -6)}AAAAAA`]);
     expect(damaged.code).toBe(2);
     expect(damaged.stderr).toMatch(/^racecheck: the replay token is damaged/);
+  });
+
+  it('replays a failure after a fix that changed the interleaving: says where it diverged, then searches on', async () => {
+    // Three orders for two units; the fix puts each under one lock, whose acquire is a scheduling point of its own.
+    const checkout = (fixed: boolean) => `import { defineScenario } from 'racecheck';
+import { Lock } from 'racecheck/sync';
+
+const lock = new Lock();
+const order = async (s: { stock: number; sold: number }) => {
+  const left = s.stock;
+  await Promise.resolve();
+  if (left > 0) {
+    s.stock = left - 1;
+    s.sold++;
+  }
+};
+
+export const checkout = defineScenario({
+  setup: () => ({ stock: 2, sold: 0 }),
+  tasks: [1, 2, 3].map(() => ${fixed ? '(s: { stock: number; sold: number }) => lock.runExclusive(() => order(s))' : 'order'}),
+  check: (s) => s.sold <= 2 || \`\${s.sold} orders sold 2 units\`,
+});
+`;
+    // Inside the working directory, where a replay token may name a file, and where 'racecheck' resolves.
+    const dir = await mkdtemp(path.join(ROOT, 'test', '.replay-'));
+    const file = path.join(dir, 'checkout.ts');
+    try {
+      await writeFile(file, checkout(false));
+      const failed = parseReport((await runMain([path.relative(ROOT, file), '--seed', '3', '--json'])).stdout).scenarios[0]!;
+      expect(failed.violation?.message).toBe('3 orders sold 2 units');
+      await writeFile(file, checkout(true));
+
+      const replayed = await runMain(['--replay', failed.violation!.replay]);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toMatch(/\n {3}the recorded schedule diverges at step \d+ \(checkout\.ts:\d+\): your change altered the interleaving; \d+ further schedules passed\n/);
+      const json = parseReport((await runMain(['--replay', failed.violation!.replay, '--json'])).stdout).scenarios[0]!;
+      expect(json).toMatchObject({ status: 'pass', search: { strategy: 'replay', complete: false, divergedAt: { run: 1, site: { file: path.relative(ROOT, file) } } } });
+      expect(json.runs).toBeGreaterThan(1);
+
+      // --replay-strict keeps a recording that no longer fits an error.
+      const strict = await runMain(['--replay', failed.violation!.replay, '--replay-strict']);
+      expect(strict.code).toBe(2);
+      expect(strict.stdout).toMatch(/the recorded schedule no longer fits this program: at step \d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reruns a failing run from its own seed with --runs 1', async () => {
@@ -167,6 +213,10 @@ describe('what is instrumented', () => {
     expect(included.code).toBe(1);
     const violation = parseReport(included.stdout).scenarios[0]!.violation!;
     expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
+    // The explanation names the included package's lines for its reads too, not the scenario line that called it.
+    const { explanation } = violation as typeof violation & { explanation: { accesses: { op: string; site: { file: string; line: number } | null }[] } };
+    const accesses = explanation.accesses.map((access) => `${access.op} ${access.site?.file}:${access.site?.line}`);
+    expect(accesses).toEqual(['read test/fixtures/packages/node_modules/slow-counter/index.js:6', 'write test/fixtures/packages/node_modules/slow-counter/index.js:8', 'write test/fixtures/packages/node_modules/slow-counter/index.js:8']);
     expect(included.stderr).toBe('');
   });
 

@@ -9,7 +9,7 @@ import { countLines } from '../../src/instrument/lines.js';
 import { rewriteAwaits } from '../../src/instrument/rewrite.js';
 import { readSourceMap } from '../../src/instrument/source-map.js';
 import { createColumnMap } from '../../src/instrument/positions.js';
-import { runScenario } from '../../src/scheduler/search.js';
+import { runScenario } from '../../src/core/search.js';
 import { installRuntime } from '../../src/scheduler/runtime.js';
 import { ROOT, runMain } from '../cli/run-cli.js';
 

@@ -6,9 +6,10 @@ import { displayPath } from '../paths.js';
 import { mapStackTrace } from '../instrument/positions.js';
 import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
 import { installRuntime } from '../scheduler/runtime.js';
-import { formatCodeFrame } from './code-frame.js';
-import type { LoadedScenario } from './types.js';
-import { looksLikeScenario, normalizeScenario, ScenarioError } from './normalize.js';
+import { formatCodeFrame } from '../scenario/code-frame.js';
+import type { LoadedScenario } from '../scenario/types.js';
+import { looksLikeScenario, normalizeScenario, ScenarioError } from '../scenario/normalize.js';
+import { formatScenarioId } from '../scenario/id.js';
 
 /** Where a load error points: 1-based line and column in a file (shown relative to cwd). */
 export interface SourcePosition {
@@ -82,7 +83,7 @@ export async function loadScenarioModule(file: string, options: InstrumentOption
   const scenarios: LoadedScenario[] = [];
   const errors: { id: string; exportName: string; error: LoadError }[] = [];
   for (const entry of exportsOf(namespace, absolute, shown, cwd)) {
-    const id = `${shown}#${entry.name}`;
+    const id = formatScenarioId(shown, entry.name);
     if ('error' in entry) {
       errors.push({ id, exportName: entry.name, error: entry.error });
       continue;
@@ -117,7 +118,7 @@ function exportsOf(namespace: Record<string, unknown>, absolute: string, shown: 
     try {
       return { name, value: source[name] };
     } catch (error) {
-      return { name, error: thrownError(`${shown}#${name}: reading the export "${name}" threw`, error, shown, cwd) };
+      return { name, error: thrownError(`${formatScenarioId(shown, name)}: reading the export "${name}" threw`, error, shown, cwd) };
     }
   };
   const moduleExports = namespace.default;

@@ -1,25 +1,25 @@
 import { LockAdvisor } from '../advise/advisor.js';
-import { createLockSearch } from '../advise/run-locks.js';
+import { createLockSearch } from '../scheduler/locks.js';
 import { adviseVariants } from '../advise/variants.js';
 import { explainViolation } from '../explain/explain.js';
 import { formatStack } from '../explain/stack.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
-import { toSiteRef, type Site } from '../site.js';
-import { confirmWallClockVerdict } from './confirm.js';
-import { real } from './context.js';
-import { RejectionBatch, type BatchEntry } from './rejection-batch.js';
-import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from './result.js';
-import { deriveRunSeed } from './rng.js';
-import { Run } from './run.js';
-import type { RunRecord, RunViolation } from './run-record.js';
-import { resolveSettings, type SearchSettings } from './settings.js';
-import { shrinkSchedule } from './shrink.js';
-import type { StrategyName } from './strategies/index.js';
-import { ReplayMismatchError } from './strategies/replay.js';
-import { Tally } from './tally.js';
-import type { StepKind, Strategy } from './types.js';
-import { violationKind } from './violation-kinds.js';
+import { toSiteRef, type Site, type SiteRef } from '../site.js';
+import { confirmWallClockVerdict } from '../scheduler/confirm.js';
+import { real } from '../scheduler/context.js';
+import { RejectionBatch, type BatchEntry } from '../scheduler/rejection-batch.js';
+import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from '../scheduler/result.js';
+import { deriveRunSeed } from '../scheduler/rng.js';
+import { Run } from '../scheduler/run.js';
+import type { RunRecord, RunViolation } from '../scheduler/run-record.js';
+import { resolveSettings, type SearchSettings } from '../scheduler/settings.js';
+import { shrinkSchedule } from '../scheduler/shrink.js';
+import type { StrategyName } from '../scheduler/strategies/index.js';
+import { ReplayMismatchError } from '../scheduler/strategies/replay.js';
+import { Tally } from '../scheduler/tally.js';
+import type { StepKind, Strategy } from '../scheduler/types.js';
+import { violationKind } from '../scheduler/violation-kinds.js';
 
 /** Callbacks a caller (a worker process, a progress display) can watch a search through. */
 export interface SearchHooks {
@@ -186,8 +186,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       }
       const diverged = strategy.diverged?.();
       if (diverged !== undefined && divergedAt === undefined) {
-        const before = outcome.record.trace[diverged - 2];
-        divergedAt = { run: index + 1, step: diverged, site: before?.site && before.site.line > 0 ? toSiteRef(before.site) : null };
+        divergedAt = { run: index + 1, step: diverged, site: siteBefore(outcome.record, diverged) };
       }
       const entry: BatchEntry = {
         index,
@@ -256,6 +255,20 @@ const STACK_KINDS = new Set(['exception', 'unhandled-rejection', 'check']);
 
 function stackOf(violation: RunViolation): string | undefined {
   return STACK_KINDS.has(violation.kind) ? formatStack(violation.cause) : undefined;
+}
+
+/**
+ * Where the program went another way: the user's code that ran last before step `step`, whose candidates no
+ * longer matched the recording (racecheck's own points, such as a lock's, and a task's start have no site).
+ */
+function siteBefore(record: RunRecord, step: number): SiteRef | null {
+  for (let index = Math.min(step - 1, record.trace.length) - 1; index >= 0; index--) {
+    const site = record.trace[index]?.site;
+    if (site && site.line > 0) return toSiteRef(site);
+  }
+  // Only tasks' first steps came before (they start at no await): the step that went another way, then.
+  const at = record.trace[step - 1]?.site;
+  return at && at.line > 0 ? toSiteRef(at) : null;
 }
 
 function isLoaded(input: object): input is LoadedScenario {

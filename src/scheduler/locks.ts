@@ -9,9 +9,9 @@
  * lock kept to the end) are kept in short lists for the advisor to read when the run is over.
  */
 import type { CreatedPrimitive, LockProbe, PrimitiveKind } from '@racecheck/sync/bridge';
-import { context } from '../scheduler/context.js';
+import { context } from './context.js';
 import type { Site } from '../site.js';
-import { captureSite, siteCachesOf, type LockSite, type SiteCache } from './sites.js';
+import { captureSite, siteCachesOf, type LockSite, type SiteCache } from './lock-sites.js';
 
 /** What a search tells each of its runs about locks. */
 export interface LockSearch {

@@ -4,7 +4,7 @@
  */
 import type { PrimitiveKind } from '@racecheck/sync/bridge';
 import type { SiteRef } from '../site.js';
-import type { ViolationKind } from '../scheduler/violation-kinds.js';
+import type { ViolationKind } from './violation-kinds.js';
 
 export const ADVICE_CODES = [
   'lock-without-await',

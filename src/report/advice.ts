@@ -2,8 +2,8 @@
  * Advice as a report carries it: a lock-needed finding's schedule becomes a replay token (which makes the
  * same locks no-ops again when it is replayed) and a command that runs it.
  */
-import { encodeReplayToken } from '../report/replay-token.js';
-import type { Advice, ReportAdvice } from './types.js';
+import { encodeReplayToken } from './replay-token.js';
+import type { Advice, ReportAdvice } from '../scheduler/advice.js';
 
 export function toReportAdvice(advice: readonly Advice[], id: string, command: (replay: string) => string): ReportAdvice[] {
   return advice.map((item): ReportAdvice => {
