@@ -24,6 +24,7 @@ const SHARED_PROCESS = [
   'test/report/replay-token.test.ts',
   'test/report/timeline.test.ts',
   'test/scenario/code-frame.test.ts',
+  'test/scenario/id.test.ts',
   'test/scheduler/schedule-set.test.ts',
   'test/scheduler/violation-kinds.test.ts',
   'test/sync/event.test.ts',
