@@ -42,7 +42,11 @@ for (const signal of ['SIGTERM', 'SIGHUP']) {
   });
 }
 
-const [testsDone, typecheckDone] = [await tests.exited, await typecheck.exited];
-if (typecheckDone.code === 0) process.stdout.write('\ntypecheck (tsc -p tsconfig.json --noEmit): no errors\n');
-else process.stdout.write(`\ntypecheck (tsc -p tsconfig.json --noEmit) failed${typecheckDone.error ? `: ${typecheckDone.error.message}` : ''}:\n${typecheckOutput}`);
+const began = performance.now();
+const ended = (done) => done.then((outcome) => ({ ...outcome, at: (performance.now() - began) / 1000 }));
+const [testsDone, typecheckDone] = await Promise.all([ended(tests.exited), ended(typecheck.exited)]);
+// When the check ended tells whether it made the run longer (it did if it ended after the tests).
+const when = `in ${typecheckDone.at.toFixed(1)} s, the tests in ${testsDone.at.toFixed(1)} s`;
+if (typecheckDone.code === 0) process.stdout.write(`\ntypecheck (tsc -p tsconfig.json --noEmit): no errors, ${when}\n`);
+else process.stdout.write(`\ntypecheck (tsc -p tsconfig.json --noEmit) failed${typecheckDone.error ? `: ${typecheckDone.error.message}` : ''}, ${when}:\n${typecheckOutput}`);
 process.exitCode = testsDone.code !== 0 ? testsDone.code : typecheckDone.code;
