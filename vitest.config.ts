@@ -1,22 +1,105 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const dist = (path: string) => fileURLToPath(new URL(`./dist/${path}`, import.meta.url));
+const syncSource = (path: string) => fileURLToPath(new URL(`./packages/sync/src/${path}`, import.meta.url));
+
+/**
+ * Unit tests of pure code: no globals or timers left changed (vi's fake timers are restored after each
+ * test), no module hooks, no runtime installed, no processes started. A file that starts doing any of that
+ * moves out of this list.
+ */
+const SHARED_PROCESS = [
+  'test/cli/options.test.ts',
+  'test/cli/ordered-events.test.ts',
+  'test/cli/protocol.test.ts',
+  'test/advise/report.test.ts',
+  'test/explain/state-access.test.ts',
+  'test/instrument/include-report.test.ts',
+  'test/instrument/match.test.ts',
+  'test/instrument/rewrite.test.ts',
+  'test/report/junit.test.ts',
+  'test/report/replay-token.test.ts',
+  'test/report/timeline.test.ts',
+  'test/scenario/code-frame.test.ts',
+  'test/scenario/id.test.ts',
+  'test/scheduler/schedule-set.test.ts',
+  'test/scheduler/violation-kinds.test.ts',
+  'test/sync/event.test.ts',
+  'test/sync/lock.test.ts',
+  'test/sync/semaphore.test.ts',
+  'test/vitest/source-map.test.ts',
+];
+
+/**
+ * The files that take longest, longest first. Vitest orders a run by the durations it recorded in the last
+ * one; a fresh clone has none, and by file size these would start late and finish last. The files that
+ * wait for a step of the shared preparation (test/support/global-setup.ts: the library's run, the packed
+ * project) come after the first ones, so that no worker sits waiting for it while there is other work.
+ */
+const LONGEST_FIRST = [
+  'test/instrument/differential.test.ts',
+  'test/cli/main.test.ts',
+  'test/vitest/plugin.test.ts',
+  'test/cli/child.test.ts',
+  'test/types/ts-setups.test.ts',
+  'test/report/html-browser.test.ts',
+  'test/scenarios/library.test.ts',
+  'test/docs/readme.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const index = LONGEST_FIRST.indexOf(path.relative(ROOT, file.moduleId).split(path.sep).join('/'));
+      return index === -1 ? LONGEST_FIRST.length : index;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // Tests use the built package, as users do: its module hook and the scenario files it loads run
-    // natively in Node, outside Vite's transform pipeline.
     alias: [
+      // Tests that load scenario files use the built package, as users do: its module hook and the files it
+      // loads run natively in Node, outside Vite's transform pipeline. Unit tests import src/ themselves.
       { find: /^racecheck$/, replacement: dist('index.js') },
       { find: /^racecheck\/sync$/, replacement: dist('sync/index.js') },
+      // The primitives' unit tests run on their source; scenario files get the built package through Node.
+      { find: /^@racecheck\/sync$/, replacement: syncSource('index.ts') },
+      { find: /^@racecheck\/sync\/bridge$/, replacement: syncSource('bridge.ts') },
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: one on this 2-core machine. Most test files
+    // spend their time waiting for processes they started (the CLI's children, npm, a browser), so two
+    // workers keep both cores busy.
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     server: { deps: { external: [/\/dist\//] } },
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        // Files that change nothing outside themselves share a worker process instead of starting one each.
+        test: { name: 'unit', include: SHARED_PROCESS, isolate: false },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'isolated',
+          include: ['test/**/*.test.ts'],
+          exclude: SHARED_PROCESS,
+          // Packs racecheck and @racecheck/sync once, and installs them into one project, for the tests that need it.
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeReplayToken } from '../../src/report/replay-token.js';
-import { ROOT, runCli, type CliRun } from '../cli/run-cli.js';
+import { ROOT, runMain, type CliRun } from '../cli/run-cli.js';
 
-/** The lock advisor through the real CLI: the JSON report and its schema, the pretty block, exit codes, replays of variants. */
+/** The lock advisor through the CLI (main(), in this process): the JSON report and its schema, the pretty block, exit codes, replays of variants. */
 const schema = JSON.parse(readFileSync(path.join(ROOT, 'docs/report.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
@@ -38,8 +38,8 @@ describe('racecheck --advise', () => {
   let advised: Report;
   beforeAll(async () => {
     [plain, advised] = await Promise.all([
-      runCli([FILE, '--json', '--seed', '3']).then((run) => parse(run, 0)),
-      runCli([FILE, '--json', '--seed', '3', '--advise']).then((run) => parse(run, 0)),
+      runMain([FILE, '--json', '--seed', '3']).then((run) => parse(run, 0)),
+      runMain([FILE, '--json', '--seed', '3', '--advise']).then((run) => parse(run, 0)),
     ]);
   });
 
@@ -57,7 +57,7 @@ describe('racecheck --advise', () => {
     expect(violation).toMatchObject({ kind: 'check', command: `racecheck ${FILE} --replay ${violation!.replay}` });
     expect(decodeReplayToken(violation!.replay)).toMatchObject({ id: `${FILE}#neededLock`, bypass: [`${FILE}:${advice[0]!.lock.line}:${advice[0]!.lock.column}`] });
 
-    const replayed = parse(await runCli([FILE, '--json', '--replay', violation!.replay]), 1);
+    const replayed = parse(await runMain([FILE, '--json', '--replay', violation!.replay]), 1);
     const [scenario] = replayed.scenarios;
     expect(scenario).toMatchObject({ status: 'fail', violation: { kind: 'check', message: violation!.message } });
     expect(scenario!.name).toContain('without the locks made at');
@@ -73,7 +73,7 @@ describe('racecheck --advise', () => {
   });
 
   it('prints an advice block after the results, counts the advice in the summary, and exits 0 for a passing run', async () => {
-    const run = await runCli([FILE, '--filter', 'unneededSmall', '--seed', '3', '--advise']);
+    const run = await runMain([FILE, '--filter', 'unneededSmall', '--seed', '3', '--advise']);
     expect(run.code, run.stderr).toBe(0);
     const block = run.stdout.slice(run.stdout.indexOf('─── advice: '));
     expect(block).toContain(`─── advice: ${FILE}#unneededSmall `);
@@ -85,10 +85,10 @@ describe('racecheck --advise', () => {
   });
 
   it('keeps exit code 1 for a failing scenario with advice, and shows the variant replay command in the block', async () => {
-    const failing = await runCli(['test/fixtures/advise/per-call.ts', '--filter', 'perCall', '--seed', '3']);
+    const failing = await runMain(['test/fixtures/advise/per-call.ts', '--filter', 'perCall', '--seed', '3']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('lock-per-call  Lock made at test/fixtures/advise/per-call.ts:');
-    const needed = await runCli([FILE, '--filter', 'neededLock', '--seed', '3', '--advise']);
+    const needed = await runMain([FILE, '--filter', 'neededLock', '--seed', '3', '--advise']);
     expect(needed.code).toBe(0);
     expect(needed.stdout).toMatch(/ {4}replay the variant without it: racecheck test\/fixtures\/advise\/without-await\.ts --replay 1\.[\w-]+\n/);
   });

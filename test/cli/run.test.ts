@@ -2,14 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseReport, processesWith, startCli } from './helpers.js';
 
 const FILES = ['scenarios/counter.ts', 'test/fixtures/cli/long-search.ts'];
 
-/** Waits, without a deadline of its own (the test's timeout is the bound), until `ready` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 25));
+/** Within the test's own timeout (vitest's 60 s here): a failure says what racecheck had printed by then. */
+const WAIT_MS = 45_000;
+
+/** The CLIs a test started: one a failing test left running (a long search) is ended after it. */
+const started = new Set<ReturnType<typeof startCli>>();
+afterEach(() => {
+  for (const cli of started) if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
+  started.clear();
+});
+
+function start(...args: Parameters<typeof startCli>): ReturnType<typeof startCli> {
+  const cli = startCli(...args);
+  started.add(cli);
+  return cli;
+}
+
+/** Waits until `ready` holds; fails at once if racecheck exits first, and after WAIT_MS if it never does. */
+async function until(cli: ReturnType<typeof startCli>, ready: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + WAIT_MS; !ready(); await new Promise((resolve) => setTimeout(resolve, 25))) {
+    const { stdout, stderr } = cli.output();
+    if (cli.exitCode !== null || cli.signalCode !== null) throw new Error(`racecheck exited (${cli.exitCode ?? cli.signalCode}) before ${what}:\n${stdout}${stderr}`);
+    if (Date.now() > deadline) throw new Error(`racecheck had not ${what} after ${WAIT_MS / 1000} s:\n${stdout}${stderr}`);
+  }
 }
 
 function exited(child: ReturnType<typeof startCli>): Promise<number | null> {
@@ -21,9 +41,9 @@ describe('SIGINT and SIGTERM', () => {
   it('SIGINT stops the runs, reports what was found, says interrupted, writes JUnit, exits 130 and leaves nothing', async () => {
     const mark = randomUUID();
     const xml = path.join(await mkdtemp(path.join(tmpdir(), 'racecheck-signal-')), 'report.xml');
-    const cli = startCli([...FILES, '--seed', '1', '--workers', '2', '--show-output', '--reporter', 'pretty', '--reporter', `junit:${xml}`], { RACECHECK_TEST_MARK: mark });
+    const cli = start([...FILES, '--seed', '1', '--workers', '2', '--show-output', '--reporter', 'pretty', '--reporter', `junit:${xml}`], { RACECHECK_TEST_MARK: mark });
     const exit = exited(cli);
-    await until(() => cli.output().stderr.includes('long search started') && cli.output().stdout.includes('✗ scenarios/counter.ts#default'));
+    await until(cli, () => cli.output().stderr.includes('long search started') && cli.output().stdout.includes('✗ scenarios/counter.ts#default'), 'started the long search and reported the counter');
     cli.kill('SIGINT');
     expect(await exit).toBe(130);
     const { stdout } = cli.output();
@@ -37,9 +57,9 @@ describe('SIGINT and SIGTERM', () => {
 
   it('SIGTERM gives a JSON report with interrupted: true, the cut scenario marked with the runs it finished, and exits 143', async () => {
     const mark = randomUUID();
-    const cli = startCli(['test/fixtures/cli/long-search.ts', '--seed', '1', '--show-output', '--json'], { RACECHECK_TEST_MARK: mark });
+    const cli = start(['test/fixtures/cli/long-search.ts', '--seed', '1', '--show-output', '--json'], { RACECHECK_TEST_MARK: mark });
     const exit = exited(cli);
-    await until(() => cli.output().stderr.includes('long search started'));
+    await until(cli, () => cli.output().stderr.includes('long search started'), 'started the long search');
     cli.kill('SIGTERM');
     expect(await exit).toBe(143);
     const report = parseReport(cli.output().stdout);
@@ -52,9 +72,9 @@ describe('SIGINT and SIGTERM', () => {
 
   it('a second SIGINT ends the run at once, children included', async () => {
     const mark = randomUUID();
-    const cli = startCli(['test/fixtures/cli/long-search.ts', '--seed', '1', '--show-output'], { RACECHECK_TEST_MARK: mark });
+    const cli = start(['test/fixtures/cli/long-search.ts', '--seed', '1', '--show-output'], { RACECHECK_TEST_MARK: mark });
     const exit = exited(cli);
-    await until(() => cli.output().stderr.includes('long search started'));
+    await until(cli, () => cli.output().stderr.includes('long search started'), 'started the long search');
     cli.kill('SIGINT');
     cli.kill('SIGINT');
     expect(await exit).toBe(130);

@@ -1,24 +1,22 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv } from '../vitest/run-vitest.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LIBRARY_COMMAND, npmEnv, prepared } from '../support/prepared.js';
 import { missingLine, readmeSteps, type Step } from './readme-blocks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const VITEST_VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version;
 
 interface Ran {
   readonly code: number;
   readonly output: string;
 }
 
-function sh(command: string, cwd: string): Promise<Ran> {
+function sh(command: string, cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', command], { cwd, env: childEnv({ npm_config_audit: 'false', npm_config_fund: 'false' }), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('/bin/sh', ['-c', command], { cwd, env: npmEnv({ NO_COLOR: '1', FORCE_COLOR: undefined, RACECHECK_REPLAY: undefined, ...env }), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}${stderr}` });
     });
   });
@@ -31,32 +29,17 @@ function title(step: Step): string {
 }
 
 describe('the README, followed in a project of its own that installs racecheck from packed tarballs', () => {
-  const base = mkdtempSync(path.join(tmpdir(), 'racecheck-readme-'));
-  const project = path.join(base, 'your-project');
-  afterAll(() => rmSync(base, { recursive: true, force: true }));
-
+  // As "Installing racecheck in your project" says, from this checkout's build (npm test built it):
+  // test/support/global-setup.ts packs both packages and installs them once for every test that needs them.
+  let project = '';
   beforeAll(async () => {
-    // As "Installing racecheck in your project" says, from this checkout's build (npm test built it).
-    for (const pack of ['npm pack --ignore-scripts', 'npm pack --ignore-scripts --workspace @racecheck/sync']) {
-      const packed = await sh(`${pack} --pack-destination ${base}`, ROOT);
-      expect(packed.code, packed.output).toBe(0);
-    }
-    mkdirSync(project);
-    writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'your-project', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
-    for (const install of [
-      'npm install ../racecheck-sync-0.1.0.tgz',
-      'npm install --save-dev ../racecheck-0.1.0.tgz',
-      `npm install --save-dev --prefer-offline vitest@${VITEST_VERSION}`,
-    ]) {
-      const installed = await sh(install, project);
-      expect(installed.code, `${install}\n${installed.output}`).toBe(0);
-    }
+    project = (await prepared('project')).dir;
   }, 300_000);
 
   it('installs racecheck as a dev dependency that uses the @racecheck/sync the project depends on', () => {
     const manifest = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     expect(manifest.dependencies).toEqual({ '@racecheck/sync': 'file:../racecheck-sync-0.1.0.tgz' });
-    expect(manifest.devDependencies).toMatchObject({ racecheck: 'file:../racecheck-0.1.0.tgz' });
+    expect(manifest.devDependencies).toMatchObject({ racecheck: 'file:../racecheck-0.1.0.tgz', vitest: expect.any(String) });
     expect(existsSync(path.join(project, 'node_modules/@racecheck/sync/dist/index.js'))).toBe(true);
     // One copy: racecheck/sync is the project's own @racecheck/sync.
     expect(existsSync(path.join(project, 'node_modules/racecheck/node_modules/@racecheck'))).toBe(false);
@@ -74,7 +57,10 @@ describe('the README, followed in a project of its own that installs racecheck f
         writeFileSync(path.join(project, step.path), step.content);
         return;
       }
-      const ran = await sh(step.command, step.in === 'repo' ? ROOT : project);
+      // The whole library's run is shared with test/scenarios/library.test.ts: test/support/global-setup.ts
+      // ran this very command once, with a JSON report to a file added (stdout is the same).
+      const shared = step.in === 'repo' && step.command === LIBRARY_COMMAND && Object.keys(step.env).length === 0;
+      const ran = shared ? await prepared('library') : await sh(step.command, step.in === 'repo' ? ROOT : project, step.env);
       expect(ran.code, ran.output).toBe(step.exit);
       expect(missingLine(ran.output, step.prints, false), ran.output).toBeUndefined();
       if (step.output) expect(missingLine(ran.output, step.output), ran.output).toBeUndefined();

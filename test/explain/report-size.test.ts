@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { runMain } from '../cli/run-cli.js';
 
 describe('a failure among 10,000 tasks', () => {
   it('found with --no-shrink, prints a readable report of bounded size', async () => {
-    const run = await runCli(['test/fixtures/explain/many-tasks.ts', '--no-shrink', '--seed', '1', '--runs', '1', '--strategy', 'random'], { COLUMNS: '100' });
+    const run = await runMain(['test/fixtures/explain/many-tasks.ts', '--no-shrink', '--seed', '1', '--runs', '1', '--strategy', 'random'], { env: { COLUMNS: '100' } });
     expect(run.code).toBe(1);
     const lines = run.stdout.split('\n');
     // Everything but the replay command (which carries the 20,000 choices) is a few kilobytes.

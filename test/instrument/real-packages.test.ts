@@ -1,6 +1,6 @@
 import type { Scenario, TaskContext, TaskResults } from 'racecheck';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { runMain } from '../cli/run-cli.js';
 
 /**
  * Real packages' own async code run instrumented behaves as it does natively: the scenarios of
@@ -38,7 +38,7 @@ describe('real packages, instrumented', () => {
 
     // Real time does not matter here: a busy machine must not turn a slow step into a verdict.
     const common = [FILE, '--seed', '3', '--runs', '60', '--max-blocking', '60000', '--json'];
-    const [plain, included] = await Promise.all([runCli(common), runCli([...common, ...PACKAGES.flatMap((name) => ['--include', name])])]);
+    const [plain, included] = await Promise.all([runMain(common), runMain([...common, ...PACKAGES.flatMap((name) => ['--include', name])])]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(included.code, included.stdout).toBe(0);
     const steps = (run: typeof plain) => new Map((JSON.parse(run.stdout) as { scenarios: Entry[] }).scenarios.map((entry) => [entry.id.split('#')[1], entry.steps]));

@@ -11,7 +11,7 @@ import { readSourceMap } from '../../src/instrument/source-map.js';
 import { createColumnMap } from '../../src/instrument/positions.js';
 import { runScenario } from '../../src/core/search.js';
 import { installRuntime } from '../../src/scheduler/runtime.js';
-import { ROOT, runCli } from '../cli/run-cli.js';
+import { ROOT, runMain } from '../cli/run-cli.js';
 
 const FIXTURES = 'test/fixtures/transpiled';
 /** The committed packages (generate.mjs), and whether each ships a source map. */
@@ -167,8 +167,8 @@ describe('a race between two awaits of a transpiled package', () => {
 
   it('is found with --include, at the original source lines, and invisible without it', async () => {
     const [native, included] = await Promise.all([
-      runCli([`${FIXTURES}/scenario.ts`, '--seed', '1', '--runs', '50', '--json']),
-      runCli([`${FIXTURES}/scenario.ts`, ...include, '--seed', '1', '--runs', '50', '--json']),
+      runMain([`${FIXTURES}/scenario.ts`, '--seed', '1', '--runs', '50', '--json']),
+      runMain([`${FIXTURES}/scenario.ts`, ...include, '--seed', '1', '--runs', '50', '--json']),
     ]);
     expect(native.code, native.stderr).toBe(0);
     expect(included.code, included.stderr).toBe(1);

@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHtml } from '../../src/report/html.js';
 import type { HtmlReportInput } from '../../src/report/html/input.js';
-import { ROOT, runCli } from '../cli/run-cli.js';
+import { ROOT, runMain } from '../cli/run-cli.js';
 
 // Debian's chromium, as .ci/run installs it; RACECHECK_CHROMIUM points elsewhere.
 const CHROMIUM = process.env.RACECHECK_CHROMIUM ?? '/usr/bin/chromium';
@@ -182,7 +182,7 @@ describe('the HTML report in chromium', () => {
   });
 
   it('draws a report of the real CLI', async () => {
-    const run = await runCli(['scenarios/counter.ts', '--seed', '42', '--json']);
+    const run = await runMain(['scenarios/counter.ts', '--seed', '42', '--json']);
     expect(run.code, run.stderr).toBe(1);
     const report = JSON.parse(run.stdout) as HtmlReportInput;
     const opened = await open('counter', report);

@@ -9,7 +9,7 @@ import { CLIENT_SCRIPT } from '../../src/report/html/client.js';
 import type { HtmlReportInput, HtmlTraceStep, HtmlViolation } from '../../src/report/html/input.js';
 import { ALONE_FOLD, buildTimelineModel, describeStep, type TimelineModel } from '../../src/report/html/model.js';
 import type { Report } from '../../src/report/types.js';
-import { ROOT, runCli } from '../cli/run-cli.js';
+import { ROOT, runMain } from '../cli/run-cli.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/html', name), 'utf8')) as HtmlReportInput;
 
@@ -43,10 +43,10 @@ describe('formatHtml on a real report', () => {
   let report: Report;
   let several: Report;
   beforeAll(async () => {
-    const one = await runCli(['scenarios/counter.ts', '--seed', '42', '--json']);
+    const one = await runMain(['scenarios/counter.ts', '--seed', '42', '--json']);
     expect(one.code, one.stderr).toBe(1);
     report = JSON.parse(one.stdout) as Report;
-    const many = await runCli(['scenarios/counter.ts', 'scenarios/cache.ts', 'scenarios/forgotten-release.ts', 'scenarios/rate-limiter.ts', '--seed', '42', '--json']);
+    const many = await runMain(['scenarios/counter.ts', 'scenarios/cache.ts', 'scenarios/forgotten-release.ts', 'scenarios/rate-limiter.ts', '--seed', '42', '--json']);
     expect(many.code, many.stderr).toBe(1);
     several = JSON.parse(many.stdout) as Report;
   });

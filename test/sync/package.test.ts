@@ -2,14 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { npmEnv, prepared } from '../support/prepared.js';
 
 function exec(command: string, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: npmEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -21,15 +19,14 @@ describe('@racecheck/sync, packed and installed into an empty project with --omi
   let files: string[] = [];
 
   beforeAll(async () => {
-    const packed = await exec('npm', ['pack', '--workspace', '@racecheck/sync', '--pack-destination', base, '--json'], ROOT);
-    expect(packed.code, packed.stderr).toBe(0);
-    const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
-    files = info.files.map((file) => file.path);
+    // The tarball test/support/global-setup.ts packed from this checkout's build.
+    const packs = await prepared('packs');
+    files = packs.syncFiles;
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
-    const installed = await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', path.join(base, info.filename)], app);
+    const installed = await exec('npm', ['install', '--omit=dev', packs.sync], app);
     expect(installed.code, installed.stderr).toBe(0);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('ships its ESM and CommonJS builds with their types, and its README, nothing else', () => {

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeReplayToken } from '../../src/report/replay-token.js';
-import { FIXTURES, replayCommand, ROOT, runVitest, watchVitest } from './run-vitest.js';
+import { FIXTURES, replayCommand, ROOT, runVitest, watchVitest, type VitestRun } from './run-vitest.js';
 
 const fixture = (name: string) => path.join(FIXTURES, name);
 
+/** One run of the features fixture, every spec file in it, shared by the tests that read its results. */
+let features: Promise<VitestRun> | undefined;
+const featuresRun = (): Promise<VitestRun> => (features ??= runVitest(fixture('features')));
+
 describe('racecheck/vitest in a real vitest', () => {
   it('keeps vitest\'s own timers real during a run, and stops a search whose test timed out', async () => {
-    const run = await runVitest(fixture('timers'));
+    const run = await featuresRun();
     expect(run.tests).toMatchObject({
       'virtual hours inside a run': { status: 'passed' },
       'logging from tasks': { status: 'passed' },
@@ -25,7 +29,7 @@ describe('racecheck/vitest in a real vitest', () => {
   });
 
   it('reports a race as an assertion error with the timeline and a vitest replay command, and replays it', async () => {
-    const run = await runVitest(fixture('features'));
+    const run = await featuresRun();
     const failure = run.tests['counter loses an update']!;
     expect(failure.status).toBe('failed');
     expect(failure.failure).toMatch(/^AssertionError: check: expected 2, got 1 \(found by racecheck in run \d+\)\n/);
@@ -76,7 +80,7 @@ describe('racecheck/vitest in a real vitest', () => {
   });
 
   it('leaves the global setup, which runs in vitest\'s main process, uninstrumented', async () => {
-    const run = await runVitest(fixture('global-setup'));
+    const run = await featuresRun();
     expect(run.tests['the global setup ran']).toMatchObject({ status: 'passed' });
     expect(run.tests['its awaits are scheduling points in a race test']!.failure).toContain('check: b finished first: ba');
   });

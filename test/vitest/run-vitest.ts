@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmEnv } from '../support/prepared.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(ROOT, 'test/fixtures/vitest');
@@ -18,9 +19,7 @@ export interface VitestRun {
 
 /** The environment of a vitest started from inside this test run, without this run's own vitest variables. */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, RACECHECK_REPLAY: undefined, ...extra };
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'TEST' || key === 'NODE_ENV') delete env[key];
-  return env;
+  return npmEnv({ NO_COLOR: '1', FORCE_COLOR: undefined, RACECHECK_REPLAY: undefined, ...extra });
 }
 
 /** Runs a real vitest (`vitest run`, or `command` through the shell, e.g. `npx vitest run`) in `cwd`, with a JSON report beside the default one. */
@@ -63,7 +62,10 @@ export interface WatchedVitest {
 }
 
 export function watchVitest(cwd: string): WatchedVitest {
-  const child: ChildProcess = spawn(process.execPath, [VITEST, '--watch'], { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  // stderr into the same pipe as stdout, so that what vitest writes arrives in the order it wrote it: a
+  // rerun's errors (stderr) before its "Watching for file changes" (stdout). Two pipes may deliver them
+  // the other way round on a busy machine. `exec` leaves vitest itself as the child that stop() ends.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', 'exec "$0" "$1" --watch 2>&1', process.execPath, VITEST], { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let consumed = 0;
   const waiters = new Set<() => void>();
