@@ -14,7 +14,7 @@ const featuresRun = (): Promise<VitestRun> => (features ??= runVitest(fixture('f
 describe('racecheck/vitest in a real vitest', () => {
   it('keeps vitest\'s own timers real during a run, and stops a search whose test timed out', async () => {
     const run = await featuresRun();
-    expect(run.tests).toMatchObject({
+    expect(run.tests, run.output).toMatchObject({
       'virtual hours inside a run': { status: 'passed' },
       'logging from tasks': { status: 'passed' },
       'a search that outlasts its test': { status: 'failed' },
