@@ -70,6 +70,8 @@ export function createIoWatch(): IoWatch {
     async settle(deadline, progressed = () => false, patient = false) {
       let handleTurns = 0;
       let quietSince = real.performanceNow();
+      /** Whether the patience had already run out at the check before this one (see below). */
+      let outOfPatience = false;
       let seen = -1;
       let now: IoState = state();
       for (let turn = 0, time = quietSince; time < deadline; turn++, time = real.performanceNow()) {
@@ -81,16 +83,24 @@ export function createIoWatch(): IoWatch {
           if (count !== seen) {
             seen = count;
             quietSince = time;
+            outOfPatience = false;
           }
           handleTurns++;
           // What lands at once has landed after a few turns; only a run with nothing else to do waits longer,
           // and not once something became ready.
           if (handleTurns > QUIET_TURNS && (!patient || progressed())) return progressed() ? 'progress' : 'quiet';
-          if (time - quietSince > PATIENCE_MS) return progressed() ? 'progress' : 'quiet';
+          // Quiet only if the patience had run out at the check before too: a process the machine starved wakes
+          // in a phase of the event loop before the poll phase that reads what arrived meanwhile, and the
+          // next turn comes after that poll phase. (A busy machine must not make a request's data look late.)
+          if (time - quietSince > PATIENCE_MS) {
+            if (outOfPatience) return progressed() ? 'progress' : 'quiet';
+            outOfPatience = true;
+          }
         } else {
           // A request in flight always lands before the next decision.
           handleTurns = 0;
           quietSince = time;
+          outOfPatience = false;
         }
         // A few turns catch what lands at once; past them, poll once a millisecond rather than spin.
         if (turn < SPIN_TURNS) await new Promise((resolve) => real.setImmediate(resolve));
