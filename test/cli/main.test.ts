@@ -208,9 +208,9 @@ describe('strategies on the command line', () => {
 describe('what is instrumented', () => {
   it('leaves a dependency native, and instruments it with --include <package>', async () => {
     const native = await runMain(['test/fixtures/packages/uses-package.ts', '--seed', '1', '--json']);
-    expect(native.code).toBe(0);
+    expect(native.code, `${native.stderr}${native.stdout}`).toBe(0);
     const included = await runMain(['test/fixtures/packages/uses-package.ts', '--include', 'slow-counter', '--seed', '1', '--json']);
-    expect(included.code).toBe(1);
+    expect(included.code, `${included.stderr}${included.stdout}`).toBe(1);
     const violation = parseReport(included.stdout).scenarios[0]!.violation!;
     expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/packages/node_modules/slow-counter/index.js', line: 7 });
     // The explanation names the included package's lines for its reads too, not the scenario line that called it.
@@ -222,7 +222,7 @@ describe('what is instrumented', () => {
 
   it('warns, naming it, about an --include that instrumented no scheduling point, and goes on', async () => {
     const run = await runMain(['test/fixtures/packages/uses-package.ts', '--include', 'slow-counter', '--include', 'no-such-package', '--include', 'lib/**/*.ts', '--seed', '1', '--json']);
-    expect(run.code).toBe(1);
+    expect(run.code, `${run.stderr}${run.stdout}`).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       'racecheck: warning: --include no-such-package instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises',
       'racecheck: warning: --include lib/**/*.ts instrumented no scheduling point: it matched no loaded file, or only files without an await racecheck recognises',
