@@ -11,10 +11,19 @@ const ORDERS = 'test/fixtures/fidelity/node-order.mjs';
  */
 describe('fidelity to Node’s own ordering guarantees', () => {
   it('holds natively: every order, 30 times over, in plain Node', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/fidelity/native.mjs', ORDERS, '30']);
-    const failures = JSON.parse(stdout) as Record<string, string[]>;
-    expect(Object.keys(failures).length).toBeGreaterThanOrEqual(25);
-    expect(Object.fromEntries(Object.entries(failures).filter(([, list]) => list.length > 0))).toEqual({});
+    // Natively, timers of different delays get their due times from the real clock as each is created: a
+    // machine busy enough to deschedule Node between two setTimeout calls can reorder them for that round.
+    // So an order holds natively if some round of 30 (of at most three) never broke it; racecheck's virtual
+    // clock never has that gap, and the next test holds it to every run.
+    let broken: Record<string, string[]> | undefined;
+    for (let round = 0; round < 3 && (broken === undefined || Object.keys(broken).length > 0); round++) {
+      const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/fidelity/native.mjs', ORDERS, '30']);
+      const failures = JSON.parse(stdout) as Record<string, string[]>;
+      expect(Object.keys(failures).length).toBeGreaterThanOrEqual(25);
+      const now = Object.fromEntries(Object.entries(failures).filter(([, list]) => list.length > 0));
+      broken = broken === undefined ? now : Object.fromEntries(Object.entries(broken).filter(([name]) => name in now));
+    }
+    expect(broken).toEqual({});
   });
 
   it('is never broken under any strategy', async () => {
