@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { originalPosition } from '../instrument/positions.js';
 import { displayPath } from '../paths.js';
 import { isInstrumentedFile } from '../scheduler/runtime.js';
-import type { SiteRef } from '../site.js';
+import { captureCallSites, type SiteRef } from '../site.js';
 
 /** racecheck's own code: its sources, its build, and the packages it publishes. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,21 +60,7 @@ export function callerFrame(): Frame | undefined {
 
 /** The frames of the current stack above `skip`, source-mapped, innermost first. */
 function currentFrames(skip: Function): Frame[] {
-  const holder: { stack?: unknown } = {};
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 30;
-  Error.prepareStackTrace = (_error, sites) => sites;
-  let stack: unknown;
-  try {
-    Error.captureStackTrace(holder, skip);
-    // V8 prepares a stack when it is first read: read it while the call sites are what it prepares.
-    stack = holder.stack;
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
-  }
-  const sites = Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : [];
+  const sites = captureCallSites(skip, 30);
   const frames: Frame[] = [];
   for (const site of sites) {
     const name = site.getFileName();

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { originalPosition } from '../instrument/positions.js';
 import { displayPath } from '../paths.js';
-import type { SiteRef } from '../site.js';
+import { captureCallSites, type SiteRef } from '../site.js';
 
 /** A source location that names a lock: `key` is `file:line:column`, what a no-op variant names it by. */
 export interface LockSite extends SiteRef {
@@ -39,8 +39,6 @@ interface Frame {
   readonly column: number;
 }
 
-const asCallSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
-
 /**
  * The first frame above `skip` that is the user's code (or a package's, when nothing else is), as a site;
  * null when the stack has none (a lock made by Node's internals alone).
@@ -55,22 +53,8 @@ export function captureSite(skip: Function): LockSite | null {
  * a test runner that formats stacks its own way (vitest does) cannot make them name the compiled code.
  */
 function captureFrame(skip: Function): Frame | null {
-  const holder: { stack?: unknown } = {};
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = MAX_FRAMES;
-  Error.prepareStackTrace = asCallSites;
-  let stack: unknown;
-  try {
-    Error.captureStackTrace(holder, skip);
-    // V8 prepares a stack when it is first read: read it while the call sites are what it prepares.
-    stack = holder.stack;
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
-  }
   let fallback: Frame | null = null;
-  for (const site of Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : []) {
+  for (const site of captureCallSites(skip, MAX_FRAMES)) {
     const location = site.getFileName();
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
