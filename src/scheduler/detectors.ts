@@ -21,7 +21,7 @@ export function busyTimeoutMessage(timeoutMs: number, steps: number): string {
 
 /** The run waited past its deadline for I/O that never settled. */
 export function idleTimeoutMessage(timeoutMs: number, pending: 'requests' | 'handles', blocked: readonly BlockedTask[]): string {
-  const what = pending === 'requests' ? 'a request still in flight (file system, DNS, zlib or crypto)' : 'open sockets or other handles that never went quiet';
+  const what = pending === 'requests' ? 'a request still in flight (file system, DNS, zlib or crypto)' : 'sockets or other handles open, on which nothing arrived';
   const waits = blocked.map(({ task, sites }) => `${task} waits at ${sites[0] ? formatSite(sites[0]) : 'an await outside instrumented code'}`);
   return `the run took longer than ${timeoutMs} ms of real time while idle, waiting on I/O that never came: ${what}${waits.length > 0 ? `; ${waits.join('; ')}` : ''}`;
 }

@@ -8,20 +8,35 @@ import { threadJobsInFlight } from './thread-pool.js';
  */
 export type SettleOutcome = 'progress' | 'idle' | 'quiet' | 'requests' | 'handles';
 
+/**
+ * How long open handles may stay quiet before a wait concludes nothing more is coming:
+ * - `eager`: a few turns (what lands at once has landed; other tasks are ready meanwhile);
+ * - `patient`: PATIENCE_MS of the thread's own turns (nothing else can happen, and a virtual timer is due
+ *   next: the I/O then stands for a latency longer than that timer);
+ * - `until-deadline`: never (nothing else can happen and nothing virtual is pending: only I/O can wake a
+ *   task, and the run's deadline gives the verdict).
+ */
+export type Patience = 'eager' | 'patient' | 'until-deadline';
+
 /** Watches real I/O through Node's list of active resources. */
 export interface IoWatch {
-  /** Whether real I/O may be under way: a request in flight, or more open handles than when the watch began. */
+  /**
+   * Whether real I/O may be under way: a request in flight, or handles open beyond the thread's own and
+   * the listening servers the run began with. A socket open before the run (a pool's connection, a
+   * keep-alive socket of an earlier run) counts: a task may be waiting for its answer.
+   */
   busy(): boolean;
+  /** Whether handles were opened since the run began (beyond those it began with). */
+  grew(): boolean;
   /** Whether a request (a file system, DNS, zlib or crypto operation, a connect, a write) is in flight. */
   requesting(): boolean;
   /**
    * Waits, with real macrotask turns, until every request in flight has landed and open handles stayed
-   * quiet for a few turns, or the deadline (real ms, performance.now) passes. With `patient` (nothing else
-   * could happen meanwhile), open handles get until `progressed` holds or they stayed quiet for PATIENCE_MS
-   * (a socket kept alive for reuse is open but expects nothing). Requests are waited for whatever
-   * `progressed` says: which tasks are ready must not depend on how fast one of two reads came back.
+   * quiet as long as `patience` asks, or `progressed` holds once handles are all that is left, or the
+   * deadline (real ms, performance.now) passes. Requests are waited for whatever `progressed` says: which
+   * tasks are ready must not depend on how fast one of two reads came back.
    */
-  settle(deadline: number, progressed?: () => boolean, patient?: boolean): Promise<SettleOutcome>;
+  settle(deadline: number, progressed?: () => boolean, patience?: Patience): Promise<SettleOutcome>;
 }
 
 type IoState = 'idle' | 'requests' | 'handles';
@@ -39,42 +54,58 @@ const QUIET_TURNS = 2;
 const SPIN_TURNS = 16;
 /** How long open handles may stay quiet before a patient wait concludes nothing more is coming. */
 const PATIENCE_MS = 50;
+/**
+ * The most one turn of the event loop adds to a quiet period. A machine that starves this process also
+ * starves the peer that would answer (a server in this thread, the kernel's loopback delivery, a process
+ * beside it): quiet is counted in the thread's own turns, so a wait on a busy machine lasts as many
+ * turns as on an idle one, not as many milliseconds.
+ */
+const TURN_CREDIT_MS = 2;
+/** Listening servers: they accept only when a client connects, and a client in this thread has a socket of its own. */
+const LISTENER = /ServerWrap$/;
 
-/** Starts watching; handles open now (a server started in setup, the worker's port) are the baseline. */
+/**
+ * Starts watching. The baseline is the thread's own handles plus the listening servers open now (one
+ * started in setup); sockets open now are not in it.
+ */
 export function createIoWatch(): IoWatch {
+  const atStart = process.getActiveResourcesInfo();
   // Counted on first use: most runs never ask.
-  const snapshot = process.getActiveResourcesInfo();
-  let baseline: Map<string, number> | undefined;
-  let baselineSize = 0;
+  let counted: { atStart: Map<string, number>; baseline: Map<string, number> } | undefined;
+  const counts = () => {
+    if (counted) return counted;
+    const start = countHandles(atStart);
+    const baseline = new Map(INFRASTRUCTURE);
+    for (const [name, count] of start) if (LISTENER.test(name)) baseline.set(name, Math.max(baseline.get(name) ?? 0, count));
+    return (counted = { atStart: start, baseline });
+  };
+  /** The last list judged idle: the common case is the same list again. */
+  let idleList: readonly string[] | undefined;
 
   const state = (): IoState => {
     if (threadJobsInFlight() > 0) return 'requests';
     const resources = process.getActiveResourcesInfo();
-    if (resources.length === 0 || sameList(resources, snapshot)) return 'idle';
-    let handles = 0;
-    for (const name of resources) {
-      if (isRequest(name)) return 'requests';
-      if (!IGNORED.has(name)) handles++;
-    }
-    if (!baseline) {
-      baseline = countHandles(snapshot);
-      for (const n of baseline.values()) baselineSize += n;
-    }
-    if (handles <= baselineSize && sameOrFewer(countHandles(resources), baseline)) return 'idle';
-    return 'handles';
+    if (resources.length === 0 || (idleList !== undefined && sameList(resources, idleList))) return 'idle';
+    for (const name of resources) if (isRequest(name)) return 'requests';
+    if (!sameOrFewer(countHandles(resources), counts().baseline)) return 'handles';
+    idleList = resources;
+    return 'idle';
   };
 
   return {
     busy: () => state() !== 'idle',
+    grew: () => !sameOrFewer(countHandles(process.getActiveResourcesInfo()), counts().atStart),
     requesting: () => state() === 'requests',
-    async settle(deadline, progressed = () => false, patient = false) {
+    async settle(deadline, progressed = () => false, patience = 'eager') {
       let handleTurns = 0;
-      let quietSince = real.performanceNow();
+      /** The quiet period's length in credited turn time (see TURN_CREDIT_MS). */
+      let quietFor = 0;
       /** Whether the patience had already run out at the check before this one (see below). */
       let outOfPatience = false;
       let seen = -1;
       let now: IoState = state();
-      for (let turn = 0, time = quietSince; time < deadline; turn++, time = real.performanceNow()) {
+      let last = real.performanceNow();
+      for (let turn = 0, time = last; time < deadline; turn++, time = real.performanceNow()) {
         if (turn > 0) now = state();
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
         if (now === 'handles') {
@@ -82,26 +113,29 @@ export function createIoWatch(): IoWatch {
           const count = process.getActiveResourcesInfo().length;
           if (count !== seen) {
             seen = count;
-            quietSince = time;
+            quietFor = 0;
             outOfPatience = false;
+          } else {
+            quietFor += Math.min(time - last, TURN_CREDIT_MS);
           }
           handleTurns++;
           // What lands at once has landed after a few turns; only a run with nothing else to do waits longer,
           // and not once something became ready.
-          if (handleTurns > QUIET_TURNS && (!patient || progressed())) return progressed() ? 'progress' : 'quiet';
+          if (handleTurns > QUIET_TURNS && (patience === 'eager' || progressed())) return progressed() ? 'progress' : 'quiet';
           // Quiet only if the patience had run out at the check before too: a process the machine starved wakes
           // in a phase of the event loop before the poll phase that reads what arrived meanwhile, and the
           // next turn comes after that poll phase. (A busy machine must not make a request's data look late.)
-          if (time - quietSince > PATIENCE_MS) {
+          if (patience === 'patient' && quietFor > PATIENCE_MS) {
             if (outOfPatience) return progressed() ? 'progress' : 'quiet';
             outOfPatience = true;
           }
         } else {
           // A request in flight always lands before the next decision.
           handleTurns = 0;
-          quietSince = time;
+          quietFor = 0;
           outOfPatience = false;
         }
+        last = time;
         // A few turns catch what lands at once; past them, poll once a millisecond rather than spin.
         if (turn < SPIN_TURNS) await new Promise((resolve) => real.setImmediate(resolve));
         else await new Promise((resolve) => real.setTimeout(resolve, 1));
@@ -142,3 +176,9 @@ function sameOrFewer(now: Map<string, number>, baseline: Map<string, number>): b
   for (const [name, count] of now) if (count > (baseline.get(name) ?? 0)) return false;
   return true;
 }
+
+/**
+ * The thread's own handles, open before any of the program's code ran (a worker's port, the pipes to the
+ * parent, a test runner's channel): counted when the runtime's module loads.
+ */
+const INFRASTRUCTURE: ReadonlyMap<string, number> = countHandles(process.getActiveResourcesInfo());

@@ -67,7 +67,7 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
     const timer = host.clock.peek();
     if (io.busy()) {
       const limit = timer ? Math.min(deadline, real.performanceNow() + PATIENCE_MS) : deadline;
-      const outcome = await io.settle(limit, () => done, true);
+      const outcome = await io.settle(limit, () => done, 'patient');
       if (outcome === 'progress' || done || ((outcome === 'requests' || outcome === 'handles') && !timer)) continue;
     }
     if (timer) {

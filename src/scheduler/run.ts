@@ -377,7 +377,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
-          if (this.watch!.busy()) {
+          // A request in flight always lands first; open handles matter to a task waiting on a value racecheck
+          // does not settle, or to code the I/O runs (handles opened during the run).
+          if (this.watch!.requesting() || (this.watch!.busy() && (this.waitsOutside() || this.watch!.grew()))) {
             this.sawIo = true;
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
@@ -611,18 +613,34 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   /**
    * Lets real I/O land before the next decision, so which tasks are ready does not depend on how fast the
    * disk or the network answered: a request in flight (file system, DNS, zlib, crypto) is always waited
-   * for, up to the run's deadline. `idle`: nothing else can run, so open sockets get longer to answer; and
-   * if a virtual timer is pending, the clock may move after a second of waiting (the request then stands
-   * for a latency that long).
+   * for, up to the run's deadline. `idle`: nothing else can run, so open sockets get longer to answer. If
+   * a virtual timer would keep the event loop alive, the clock may move once they stayed quiet, and after
+   * a second at most (the I/O then stands for a latency that long). If none would, only I/O can wake a
+   * task: the wait lasts until something lands, or the run's deadline makes it a timeout. (Quiet sockets
+   * are no deadlock: a server may take its time to answer.)
    */
   private async waitForIo(idle: boolean): Promise<SettleOutcome> {
     const before = this.progress;
     const progressed = (): boolean => this.progress !== before;
     const deadline = this.startedAt + this.settings.timeoutMs;
-    const limit = idle && this.clock.pending > 0 ? Math.min(deadline, real.performanceNow() + IDLE_PATIENCE_MS) : deadline;
-    const outcome = await this.watch!.settle(limit, progressed, idle);
+    const timer = idle && this.clock.hasReferenced();
+    const limit = timer ? Math.min(deadline, real.performanceNow() + IDLE_PATIENCE_MS) : deadline;
+    const patience = !idle ? 'eager' : timer || !this.waitsOutside() ? 'patient' : 'until-deadline';
+    const outcome = await this.watch!.settle(limit, progressed, patience);
     if ((outcome === 'requests' || outcome === 'handles') && limit < deadline) return 'quiet';
     return outcome;
+  }
+
+  /**
+   * Whether a task waits on something racecheck does not settle: a pending value at an await, or, for an
+   * unfinished task with no await waiting, the promise it returned (a call into code that is not instrumented).
+   */
+  private waitsOutside(): boolean {
+    if (this.externalWaits > 0) return true;
+    if (this.unsettled === 0) return false;
+    const waiting = new Set<TaskRecord>();
+    for (const pause of this.waiting) waiting.add(pause.task);
+    return this.tasks.some((task) => !task.settled && !waiting.has(task));
   }
 
   private reportDeadlock(): void {

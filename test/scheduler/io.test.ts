@@ -2,7 +2,9 @@
  * issue 9: a red result must always be a real bug. Real I/O (src/scheduler/io.ts) is let in before every
  * decision and is never a deadlock. Each test runs real scenario files (test/fixtures/trust).
  */
-import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios, runScenario, type LoadedScenario, type ScenarioResult } from 'racecheck';
 
 async function scenario(file: string, name: string): Promise<LoadedScenario> {
@@ -42,5 +44,42 @@ describe('real I/O never causes a wrong verdict', () => {
     const torn = await runScenario(await scenario('real-io.ts', 'readerBesideWriter'), { seed: 1, strategy: 'exhaustive', runs: 1000, ...PINNED });
     if (torn.status === 'pass') expect(torn.search).toMatchObject({ complete: false, realIo: true });
     else expect(torn.status).toBe('fail');
+  });
+});
+
+describe('a slow peer is no deadlock', () => {
+  let peer: ChildProcess | undefined;
+  beforeAll(async () => {
+    peer = spawn(process.execPath, ['test/fixtures/trust/slow-peer-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const [line] = await Promise.race([
+      (async () => {
+        for await (const first of createInterface({ input: peer!.stdout! })) return [first];
+        return [undefined];
+      })(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the slow peer did not start in 10 s')), 10_000)),
+    ]);
+    process.env.RACECHECK_SLOW_PEER = line;
+  });
+  afterAll(() => {
+    peer?.kill();
+    delete process.env.RACECHECK_SLOW_PEER;
+  });
+
+  it('passes requests that a server in another process answers 300 ms later', async () => {
+    const result = await runScenario(await scenario('slow-peers.ts', 'slowServer'), { seed: 1, runs: 4, ...PINNED });
+    expect(result.status, message(result)).toBe('pass');
+  });
+
+  it('passes a question asked on a socket opened in setup (a pool\'s connection), answered 200 ms later', async () => {
+    const result = await runScenario(await scenario('slow-peers.ts', 'pooledSocket'), { seed: 1, runs: 4, ...PINNED });
+    expect(result.status, message(result)).toBe('pass');
+  });
+
+  it('calls a request that is never answered a timeout once the deadline passed, not a deadlock', async () => {
+    const result = await runScenario(await scenario('slow-peers.ts', 'silentServer'), { seed: 1, runs: 1, ...PINNED });
+    expect(result.status).toBe('fail');
+    if (result.status !== 'fail') return;
+    expect(result.violation.kind).toBe('timeout');
+    expect(result.violation.message).toContain('sockets or other handles open, on which nothing arrived');
   });
 });
