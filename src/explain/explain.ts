@@ -40,6 +40,9 @@ export interface Explained {
  * Replays and explains; null when the violation cannot be replayed (a timeout would hang again) or the
  * replay did not end the same way (real I/O made it take another path), so nothing it saw can be trusted.
  */
+/** How much longer than the run's timeout its recording replay may take. */
+const REPLAY_TIME_FACTOR = 4;
+
 export async function explainViolation(input: ExplainInput): Promise<Explained | null> {
   const { scenario, seed, limits, record, violation } = input;
   // A timeout's schedule runs into the same hang: the search already waited for it twice.
@@ -54,7 +57,10 @@ export async function explainViolation(input: ExplainInput): Promise<Explained |
   recorder.start();
   let outcome;
   try {
-    outcome = await new Run({ scenario, seed, strategy, ...limits, observer: recorder, onStep: input.onStep }).execute();
+    // Recording every read and write makes the replay slower than the run it explains: a replay that runs
+    // into the run's own deadline would lose its explanation for a reason the user's code has no part in.
+    const timeoutMs = limits.timeoutMs * REPLAY_TIME_FACTOR;
+    outcome = await new Run({ scenario, seed, strategy, ...limits, timeoutMs, observer: recorder, onStep: input.onStep }).execute();
   } catch {
     return null;
   } finally {
