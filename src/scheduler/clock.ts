@@ -2,6 +2,11 @@ import type { Candidate } from './types.js';
 
 /** The instant every run's virtual `Date` starts at: 2000-01-01T00:00:00.000Z. */
 export const VIRTUAL_EPOCH = 946_684_800_000;
+/**
+ * What performance.now() reads at a run's first instant: an hour after the process's start. Never 0, which
+ * no real process reads and which code takes for "not set" (lru-cache's TTL start: its entries never expired).
+ */
+export const VIRTUAL_PERFORMANCE_START = 3_600_000;
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
 export type TimerKind = 'timeout' | 'interval' | 'immediate';

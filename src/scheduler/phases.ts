@@ -44,6 +44,8 @@ export function drainMicrotasks(): Promise<void> {
 
 /** With a virtual timer pending, how long a phase waits for I/O before the clock may move. */
 const PATIENCE_MS = 1000;
+/** Real turns of the event loop in which nothing happened before a phase is called stuck. */
+const LAST_LOOK_TURNS = 3;
 
 /**
  * Runs `fn` as the phase named `phase`, driving virtual time and waiting for I/O until its promise settles.
@@ -77,11 +79,15 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
     }
     // Open handles that stayed quiet may still answer in real time (a keep-alive socket's own timeout): the deadline bounds it.
     if (io.busy()) continue;
-    // Before concluding, one real turn of the event loop: what Node finishes in a later phase of this turn (a
-    // handle's close) may still resolve the phase.
-    await new Promise((resolve) => real.setImmediate(resolve));
-    await drainMicrotasks();
-    if (done || io.busy() || host.clock.peek()) continue;
+    // Before concluding, real turns of the event loop: what Node finishes in a later phase (a handle's close
+    // callback comes in the close phase, after the check phase where an immediate runs) may still resolve it.
+    let moved = false;
+    for (let turn = 0; turn < LAST_LOOK_TURNS && !moved; turn++) {
+      await new Promise((resolve) => real.setImmediate(resolve));
+      await drainMicrotasks();
+      moved = done || io.busy() || host.clock.peek() !== undefined;
+    }
+    if (moved) continue;
     throw new Error(`${phase} never finished: it awaits something nothing will resolve`);
   }
   return settled;

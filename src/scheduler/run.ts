@@ -44,6 +44,8 @@ export interface RunSettings extends Limits {
 const EXTERNAL_TASK = '(external)';
 /** With a virtual timer pending, how long an idle run waits for a request in flight before the clock may move. */
 const IDLE_PATIENCE_MS = 1000;
+/** Real turns of the event loop in which nothing happened before a run is called a deadlock (see lastLook). */
+const LAST_LOOK_TURNS = 3;
 const RESOLVED = Promise.resolve();
 
 /**
@@ -384,8 +386,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
           }
-          if (this.afterIdleSync()) continue;
-          return this.finishSchedule!();
+          if (this.advanceClock()) continue;
+          return this.lastLook();
         }
         if (this.trace.length >= maxSteps) {
           this.fail('max-steps', maxStepsMessage(maxSteps));
@@ -428,13 +430,40 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return false;
   };
 
-  private afterIdleSync(): boolean {
-    if (this.clock.hasReferenced()) {
-      this.clock.advance();
-      return true;
-    }
-    this.reportDeadlock();
-    return false;
+  /** Moves the clock to the next timer that keeps Node alive; false if there is none. */
+  private advanceClock(): boolean {
+    if (!this.clock.hasReferenced()) return false;
+    this.clock.advance();
+    return true;
+  }
+
+  /**
+   * Nothing can run, nothing is in flight, no timer is pending: a deadlock, unless a turn of the event loop
+   * still brings something. A handle's close callback comes in the loop's close phase, after the check phase
+   * where an immediate runs, and an unref'd handle (a pool's idle socket) is not among the active resources:
+   * so a few real turns first, each one giving every phase its go, before the run is called a deadlock.
+   */
+  private lastLook(turn = 0): void {
+    const before = this.progress;
+    real.setImmediate(() => {
+      real.nextTick(() => {
+        if (context.run !== this) return;
+        try {
+          if (this.violation) return this.finishSchedule!();
+          if (this.progress !== before || this.offeredAny() || this.watch!.busy() || this.clock.hasReferenced()) return this.decide();
+          if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
+          this.reportDeadlock();
+          this.finishSchedule!();
+        } catch (error) {
+          this.failSchedule!(error);
+        }
+      });
+    });
+  }
+
+  /** Whether a candidate is there now (a pause made ready, a due timer). */
+  private offeredAny(): boolean {
+    return this.ready.length > 0 || this.clock.hasDue();
   }
 
   /** An idle wait for I/O ended: go on if something became ready, else move the clock, or report the hang. */
@@ -445,8 +474,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         this.fail('timeout', idleTimeoutMessage(this.settings.timeoutMs, outcome, this.blockedTasks()));
         return this.finishSchedule!();
       }
-      if (this.afterIdleSync()) this.decide();
-      else this.finishSchedule!();
+      if (this.advanceClock()) this.decide();
+      else this.lastLook();
     });
   };
 

@@ -1,5 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { VIRTUAL_EPOCH, VirtualTimer, type TimerKind } from './clock.js';
+import { VIRTUAL_EPOCH, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
 import { context, real } from './context.js';
 
 type Callback = (...args: unknown[]) => unknown;
@@ -74,7 +74,7 @@ export function installVirtualGlobals(): void {
   globalThis.Date = createVirtualDate();
   performance.now = function now(): number {
     const run = context.run;
-    return run === null ? real.performanceNow() : run.clock.now;
+    return run === null ? real.performanceNow() : VIRTUAL_PERFORMANCE_START + run.clock.now;
   };
   Math.random = function random(): number {
     const run = context.run;
