@@ -1,5 +1,5 @@
 import { real } from './context.js';
-import { threadJobsInFlight } from './thread-pool.js';
+import { liveWorkers, threadJobsInFlight } from './thread-pool.js';
 
 /**
  * How a wait for I/O ended: `until` held (`progress`); nothing is in flight any more (`idle`); only open
@@ -34,9 +34,10 @@ export interface IoWatch {
    * Waits, with real macrotask turns, until every request in flight has landed and open handles stayed
    * quiet as long as `patience` asks, or `progressed` holds once handles are all that is left, or the
    * deadline (real ms, performance.now) passes. Requests are waited for whatever `progressed` says: which
-   * tasks are ready must not depend on how fast one of two reads came back.
+   * tasks are ready must not depend on how fast one of two reads came back. A patient wait does not call
+   * quiet handles quiet before `holdUntil` (real ms): the time a virtual timer would really have taken.
    */
-  settle(deadline: number, progressed?: () => boolean, patience?: Patience): Promise<SettleOutcome>;
+  settle(deadline: number, progressed?: () => boolean, patience?: Patience, holdUntil?: number): Promise<SettleOutcome>;
 }
 
 type IoState = 'idle' | 'requests' | 'handles';
@@ -85,8 +86,10 @@ export function createIoWatch(): IoWatch {
   const state = (): IoState => {
     if (threadJobsInFlight() > 0) return 'requests';
     const resources = process.getActiveResourcesInfo();
-    if (resources.length === 0 || (idleList !== undefined && sameList(resources, idleList))) return 'idle';
+    const workers = liveWorkers() > 0;
+    if (!workers && (resources.length === 0 || (idleList !== undefined && sameList(resources, idleList)))) return 'idle';
     for (const name of resources) if (isRequest(name)) return 'requests';
+    if (workers) return 'handles';
     if (!sameOrFewer(countHandles(resources), counts().baseline)) return 'handles';
     idleList = resources;
     return 'idle';
@@ -96,7 +99,7 @@ export function createIoWatch(): IoWatch {
     busy: () => state() !== 'idle',
     grew: () => !sameOrFewer(countHandles(process.getActiveResourcesInfo()), counts().atStart),
     requesting: () => state() === 'requests',
-    async settle(deadline, progressed = () => false, patience = 'eager') {
+    async settle(deadline, progressed = () => false, patience = 'eager', holdUntil = 0) {
       let handleTurns = 0;
       /** The quiet period's length in credited turn time (see TURN_CREDIT_MS). */
       let quietFor = 0;
@@ -110,7 +113,7 @@ export function createIoWatch(): IoWatch {
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
         if (now === 'handles') {
           // Handles opening or closing is activity: the quiet period starts again.
-          const count = process.getActiveResourcesInfo().length;
+          const count = process.getActiveResourcesInfo().length + liveWorkers();
           if (count !== seen) {
             seen = count;
             quietFor = 0;
@@ -125,7 +128,7 @@ export function createIoWatch(): IoWatch {
           // Quiet only if the patience had run out at the check before too: a process the machine starved wakes
           // in a phase of the event loop before the poll phase that reads what arrived meanwhile, and the
           // next turn comes after that poll phase. (A busy machine must not make a request's data look late.)
-          if (patience === 'patient' && quietFor > PATIENCE_MS) {
+          if (patience === 'patient' && quietFor > PATIENCE_MS && time >= holdUntil) {
             if (outOfPatience) return progressed() ? 'progress' : 'quiet';
             outOfPatience = true;
           }

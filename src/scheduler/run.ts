@@ -44,6 +44,10 @@ export interface RunSettings extends Limits {
 const EXTERNAL_TASK = '(external)';
 /** With a virtual timer pending, how long an idle run waits for a request in flight before the clock may move. */
 const IDLE_PATIENCE_MS = 1000;
+/** The longest real time one wait for I/O holds the next timer back (see catchUpMs). */
+const CATCH_UP_MAX_MS = 2000;
+/** The share of a run's timeout that waits for I/O may spend holding timers back, all together. */
+const CATCH_UP_SHARE = 0.4;
 /** Real turns of the event loop in which nothing happened before a run is called a deadlock (see lastLook). */
 const LAST_LOOK_TURNS = 3;
 const RESOLVED = Promise.resolve();
@@ -128,6 +132,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private readonly observer: RunObserver | undefined;
   /** Whether real I/O was in flight at a decision (see RunRecord.realIo). */
   private sawIo = false;
+  /** Real time waits for I/O have held the next timer back so far (see catchUpMs). */
+  private caughtUpMs = 0;
   /** What the current step runs (for the lock advisor's site cache: see codeKey). */
   private fired: Candidate | null = null;
 
@@ -653,11 +659,29 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const progressed = (): boolean => this.progress !== before;
     const deadline = this.startedAt + this.settings.timeoutMs;
     const timer = idle && this.clock.hasReferenced();
-    const limit = timer ? Math.min(deadline, real.performanceNow() + IDLE_PATIENCE_MS) : deadline;
-    const patience = !idle ? 'eager' : timer || !this.waitsOutside() ? 'patient' : 'until-deadline';
-    const outcome = await this.watch!.settle(limit, progressed, patience);
+    const outside = idle && this.waitsOutside();
+    const now = real.performanceNow();
+    const holdUntil = timer && outside ? now + this.catchUpMs() : 0;
+    const limit = timer ? Math.min(deadline, Math.max(now + IDLE_PATIENCE_MS, holdUntil)) : deadline;
+    const patience = !idle ? 'eager' : timer || !outside ? 'patient' : 'until-deadline';
+    const outcome = await this.watch!.settle(limit, progressed, patience, holdUntil);
+    if (holdUntil > 0) this.caughtUpMs += Math.min(real.performanceNow(), holdUntil) - now;
     if ((outcome === 'requests' || outcome === 'handles') && limit < deadline) return 'quiet';
     return outcome;
+  }
+
+  /**
+   * How long real I/O may keep the next timer from firing: as long as the timer would really take, up to
+   * CATCH_UP_MAX_MS, within a share of the run's timeout for the whole run. A request answered in 300 ms
+   * beats a 5 s timeout made of setTimeout, as it does without racecheck; a request never answered loses
+   * to it. (Timers the program sets inside code racecheck does not instrument look the same, and the budget
+   * keeps their real cost bounded.)
+   */
+  private catchUpMs(): number {
+    const next = this.clock.peek();
+    if (!next) return 0;
+    const budget = this.settings.timeoutMs * CATCH_UP_SHARE - this.caughtUpMs;
+    return Math.max(0, Math.min(next.due - this.clock.now, CATCH_UP_MAX_MS, budget));
   }
 
   /**

@@ -9,9 +9,18 @@ import { context } from './context.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
-const state = shared('racecheck.thread-pool', () => ({ installed: false, run: null as object | null, inFlight: 0 }));
+const state = shared('racecheck.thread-pool', () => ({ installed: false, run: null as object | null, inFlight: 0, workers: 0 }));
 
 /** Jobs of the active run still on the thread pool. */
+/**
+ * Worker threads started since racecheck was installed that have not exited. A running worker keeps the
+ * event loop alive without being among process.getActiveResourcesInfo(): a task awaiting its exit, its
+ * answer or `terminate()` waits on I/O like a socket's.
+ */
+export function liveWorkers(): number {
+  return state.workers;
+}
+
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
 }
@@ -29,13 +38,58 @@ export function trackThreadPool(): void {
   const zlib = require('node:zlib') as Record<string, unknown>;
   for (const name of CRYPTO_CALLBACKS) wrapCallbackApi(crypto, name);
   for (const name of ZLIB_CALLBACKS) wrapCallbackApi(zlib, name);
+  wrapZlibStreams(zlib);
   const subtle = (crypto.webcrypto as { subtle?: object } | undefined)?.subtle;
   const proto = subtle ? (Object.getPrototypeOf(subtle) as Record<string, unknown>) : undefined;
   if (proto) for (const name of SUBTLE_METHODS) wrapPromiseApi(proto, name);
+  countWorkers(require('node:worker_threads') as { Worker: WorkerClass });
   syncBuiltinESMExports();
 }
 
 /** A job starts: counted for the active run. Returns its end, which counts once however often it is called. */
+type StreamCallback = (error?: Error | null, data?: unknown) => void;
+interface ZlibStream {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * zlib's streams (createGzip and the rest, and CompressionStream on top of them) compress each chunk on the
+ * thread pool and call the chunk's callback when it is done: each chunk counts as a job in flight until then,
+ * or until the stream closes (a destroyed stream never calls it).
+ */
+function wrapZlibStreams(zlib: Record<string, unknown>): void {
+  let proto = (zlib.Gzip as { prototype?: object } | undefined)?.prototype as Record<string, unknown> | null | undefined;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, '_transform')) proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null;
+  const original = proto?._transform;
+  if (!proto || typeof original !== 'function') return;
+  proto._transform = function (this: ZlibStream, chunk: unknown, encoding: unknown, callback: StreamCallback): unknown {
+    const end = begin();
+    const onClose = () => end();
+    this.once('close', onClose);
+    return (original as Fn).call(this, chunk, encoding, (error?: Error | null, data?: unknown) => {
+      end();
+      this.off('close', onClose);
+      callback(error, data);
+    });
+  };
+}
+
+type WorkerClass = new (...args: any[]) => { once(event: 'exit', listener: () => void): unknown };
+
+/** Replaces worker_threads' Worker with a subclass that counts the workers alive (instanceof Worker still holds). */
+function countWorkers(threads: { Worker: WorkerClass }): void {
+  const Original = threads.Worker;
+  const Counted = class Worker extends Original {
+    constructor(...args: any[]) {
+      super(...args);
+      state.workers++;
+      this.once('exit', () => state.workers--);
+    }
+  };
+  threads.Worker = Counted;
+}
+
 function begin(): () => void {
   const run = context.run;
   if (run === null) return () => undefined;
