@@ -55,3 +55,17 @@ describe('a peer in another process', () => {
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 });
+
+describe('the thread pool', () => {
+  // BUG (zlib streams untracked): src/scheduler/thread-pool.ts counts zlib's callback functions only; a
+  // gzip stream's work on the thread pool is invisible, so a pipeline through it is called a deadlock.
+  it.fails('passes a stream.pipeline through zlib.createGzip()', async () => {
+    const [verdict] = await verdicts('zlib-streams.ts', ['--seed', '1', '--filter', 'gzipPipeline']);
+    expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
+  });
+
+  it.fails('passes a CompressionStream (a zlib stream underneath)', async () => {
+    const [verdict] = await verdicts('zlib-streams.ts', ['--seed', '1', '--filter', 'compressionStream']);
+    expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
+  });
+});
