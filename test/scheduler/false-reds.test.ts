@@ -54,6 +54,18 @@ describe('a peer in another process', () => {
     const [verdict] = await verdicts('virtual-keep-alive.ts', ['--seed', '1']);
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
+
+  // BUG (virtual timeout beats a slow answer): with a referenced virtual timer pending, the clock moves to it
+  // once the sockets were quiet for 50 ms, so a 5 s timeout fires before an answer that takes 300 ms.
+  it.fails('passes a request answered in 300 ms under a 5 s setTimeout timeout', async () => {
+    const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', 'answerInsideTimeout']);
+    expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
+  });
+
+  it('still finds the timeout of a request that is never answered', async () => {
+    const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', 'silentInsideTimeout']);
+    expect(verdict!.violation, describeVerdict(verdict!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
+  });
 });
 
 describe('the thread pool', () => {
