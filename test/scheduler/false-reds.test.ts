@@ -81,3 +81,18 @@ describe('the thread pool', () => {
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 });
+
+describe('state a run leaves behind', () => {
+  // BUG (dropped timer, module state): a run that ends with a module-level timer pending drops it, and the
+  // module still waits for it in every later run of the process; alone, the same scenario passes.
+  it.fails('passes a scenario awaiting a module-level batch flush after one that did not wait for it', async () => {
+    const [first, second] = await verdicts('module-timer.ts', ['--seed', '1']);
+    expect(first!.status, describeVerdict(first!)).toBe('pass');
+    expect(second!.status, describeVerdict(second!)).toBe('pass');
+  });
+
+  it('passes the same scenario run alone', async () => {
+    const [alone] = await verdicts('module-timer.ts', ['--seed', '1', '--filter', 'logAndWait']);
+    expect(alone!.status, describeVerdict(alone!)).toBe('pass');
+  });
+});
