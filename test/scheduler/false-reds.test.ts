@@ -55,6 +55,13 @@ describe('a peer in another process', () => {
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 
+  // BUG (unref'd close unseen): an unref'd handle is not among the active resources and its close callback
+  // needs a turn of the event loop that decide() does not give before it calls the run a deadlock.
+  it.fails('passes a task that closes a pool\'s idle (unref\'d) connection and waits for its close', async () => {
+    const [verdict] = await verdicts('unref-close.ts', ['--seed', '1']);
+    expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
+  });
+
   // BUG (virtual timeout beats a slow answer): with a referenced virtual timer pending, the clock moves to it
   // once the sockets were quiet for 50 ms, so a 5 s timeout fires before an answer that takes 300 ms.
   it.fails('passes a request answered in 300 ms under a 5 s setTimeout timeout', async () => {
