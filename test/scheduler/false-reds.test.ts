@@ -58,7 +58,13 @@ describe('a peer in another process', () => {
   // BUG (unref'd close unseen): an unref'd handle is not among the active resources and its close callback
   // needs a turn of the event loop that decide() does not give before it calls the run a deadlock.
   it.fails('passes a task that closes a pool\'s idle (unref\'d) connection and waits for its close', async () => {
-    const [verdict] = await verdicts('unref-close.ts', ['--seed', '1']);
+    const [verdict] = await verdicts('unref-close.ts', ['--seed', '1', '--filter', 'closeUnrefdSocket']);
+    expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
+  });
+
+  // BUG (teardown's one turn is too few): runPhase's setImmediate can run before the loop's close phase.
+  it.fails('passes a teardown that closes an idle (unref\'d) connection, as Agent.close() does', async () => {
+    const [verdict] = await verdicts('unref-close.ts', ['--seed', '1', '--filter', 'closeInTeardown']);
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 
