@@ -132,3 +132,15 @@ describe('the virtual clock', () => {
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 });
+
+describe('child processes', () => {
+  // BUG (I/O let in before a ready task resumes), intermittent, hence skipped rather than `it.fails`: the
+  // task that read a child's stdout to its end is resumed only after the child's exit landed, so 'close' is
+  // emitted before the task attaches its listener; Node resumes the task first. Failed in 3 of 8 seeds.
+  it.skip('passes a for await over a child\'s stdout followed by once(child, "close")', async () => {
+    for (const seed of ['1', '2', '3', '4', '5', '6', '7', '8']) {
+      const [verdict] = await verdicts('child-close.ts', ['--seed', seed]);
+      expect(verdict!.status, `seed ${seed}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
+});
