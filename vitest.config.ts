@@ -43,6 +43,7 @@ const LONGEST_FIRST = [
   'test/instrument/differential.test.ts',
   'test/cli/main.test.ts',
   'test/vitest/plugin.test.ts',
+  'test/scheduler/false-reds.test.ts',
   'test/cli/child.test.ts',
   'test/types/ts-setups.test.ts',
   'test/report/html-browser.test.ts',
