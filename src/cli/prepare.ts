@@ -6,6 +6,7 @@ import { UsageError } from './errors.js';
 import type { OptionValues } from './option-table.js';
 import { DEFAULT_PATH, parseArguments } from './options.js';
 import { replayFile } from './replay.js';
+import { parseScenarioId } from '../scenario/id.js';
 import { selectShard } from './shard.js';
 
 /** What a run is, once the command line and the config file are read: the options and the files. */
@@ -28,13 +29,16 @@ export async function prepare(argv: readonly string[], cwd: string, version: str
 
 /**
  * The files to run: those the paths name (the config's `paths`, else scenarios/), or for a replay the
- * token's own file, checked before anything loads (and it must be among the paths, when paths are given).
+ * token's own file: one the paths on the command line name (the printed replay command names it, wherever
+ * it is), else one the token alone may name, checked before anything loads (see replayFile).
  */
 async function filesToRun(given: readonly string[] | undefined, values: OptionValues, recipe: ReplayRecipe | undefined, cwd: string): Promise<DiscoveredFile[]> {
   if (!recipe) return discoverFiles(given ?? values.paths ?? [DEFAULT_PATH], cwd);
+  const named = parseScenarioId(recipe.id)?.file;
+  const discovered = given ? await discoverFiles(given, cwd) : [];
+  const chosen = named === undefined ? undefined : discovered.find((found) => found.file === named);
+  if (chosen) return [{ file: chosen.file, from: chosen.file, fromDirectory: false }];
   const file = replayFile(recipe, cwd);
-  if (given && !(await discoverFiles(given, cwd)).some((found) => found.file === file)) {
-    throw new UsageError(`the replay token is for ${recipe.id}, which is not among the scenarios loaded`);
-  }
+  if (given) throw new UsageError(`the replay token is for ${recipe.id}, which is not among the scenarios loaded`);
   return [{ file, from: file, fromDirectory: false }];
 }

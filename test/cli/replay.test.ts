@@ -52,3 +52,25 @@ describe('a replay token cannot run code', () => {
     expect((await runMain(['--replay', seed], { cwd: project })).stderr).toBe('racecheck: the replay token is damaged (its seed is out of range); copy it again in full\n');
   });
 });
+
+describe('the printed replay command', () => {
+  it('reproduces a scenario named by an absolute path outside the working directory', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'racecheck-outside-'));
+    const project = path.join(root, 'project');
+    const elsewhere = path.join(root, 'elsewhere');
+    await mkdir(path.join(elsewhere, 'node_modules'), { recursive: true });
+    await mkdir(project, { recursive: true });
+    await symlink(path.resolve(import.meta.dirname, '../..'), path.join(elsewhere, 'node_modules', 'racecheck'));
+    const file = path.join(elsewhere, 'counter.ts');
+    await writeFile(file, (await import('node:fs')).readFileSync(path.resolve(import.meta.dirname, '../../scenarios/counter.ts'), 'utf8'));
+    const found = await runMain([file, '--seed', '1', '--json'], { cwd: project });
+    const violation = (JSON.parse(found.stdout) as { scenarios: { violation: { replay: string; command: string; trace: unknown } }[] }).scenarios[0]!.violation;
+    expect(violation.command).toBe(`racecheck ${file} --replay ${violation.replay}`);
+    const replayed = await runMain([file, '--replay', violation.replay, '--json'], { cwd: project });
+    expect(replayed.code, replayed.stderr).toBe(1);
+    expect((JSON.parse(replayed.stdout) as { scenarios: { violation: { trace: unknown } }[] }).scenarios[0]!.violation.trace).toEqual(violation.trace);
+    // The token alone still names no file outside the working directory.
+    const alone = await runMain(['--replay', violation.replay], { cwd: project });
+    expect(alone.code).toBe(2);
+  });
+});
