@@ -52,6 +52,25 @@ export interface ColumnMap {
 
 export function createColumnMap(rows: readonly ShiftRow[]): ColumnMap {
   const lines = byLine(rows);
+  // For toGenerated, per line: the insertion columns and the shift up to and including each. A minified
+  // line holds thousands of insertions and its source map as many segments, each of which is looked up.
+  const totals = new Map<number, { readonly at: Int32Array; readonly shift: Float64Array }>();
+  const totalsOf = (line: number) => {
+    let found = totals.get(line);
+    if (!found) {
+      const onLine = lines.get(line) ?? [];
+      const at = new Int32Array(onLine.length);
+      const shift = new Float64Array(onLine.length);
+      let sum = 0;
+      onLine.forEach(([, column, length], index) => {
+        at[index] = column;
+        shift[index] = sum += length;
+      });
+      found = { at, shift };
+      totals.set(line, found);
+    }
+    return found;
+  };
   return {
     toOriginal(line, column) {
       let shift = 0;
@@ -64,12 +83,16 @@ export function createColumnMap(rows: readonly ShiftRow[]): ColumnMap {
       return column - shift;
     },
     toGenerated(line, column) {
-      let shift = 0;
-      for (const [, at, length] of lines.get(line) ?? []) {
-        if (at > column) break;
-        shift += length;
+      // The shift of the insertions at or before `column`: the last one whose column is not after it.
+      const { at, shift } = totalsOf(line);
+      let low = 0;
+      let high = at.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((at[mid] ?? 0) <= column) low = mid + 1;
+        else high = mid;
       }
-      return column + shift;
+      return column + (low > 0 ? (shift[low - 1] ?? 0) : 0);
     },
   };
 }
