@@ -2,6 +2,7 @@
 // Each engine runs in a process of its own; rounds alternate between them so a busy moment of the machine
 // hits both, and the best round of each is kept.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -32,13 +33,30 @@ const scaling = run(['racecheck', '--scaling', '--steps', String(Number(process.
 process.stderr.write('memory…\n');
 const memory = run(['racecheck', '--throughput', '--memory-runs', '100000'], ['--expose-gc']).memory;
 process.stderr.write('start-up…\n');
+// CPU too (the parent, its child process and the child's threads), where /proc says what finished children
+// used: the test suite and `racecheck scenarios` start one child per file, so CPU is what start-up costs them.
+const childrenCpuMs = () => {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // cutime and cstime, in clock ticks (USER_HZ, 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+};
 const startups = [];
+const startupCpu = [];
 for (let i = 0; i < 7; i++) {
   const started = performance.now();
+  const cpuBefore = childrenCpuMs();
   spawnSync(node, ['bin/racecheck.js', 'scenarios/counter.ts', '--runs', '1'], { cwd: root, stdio: 'ignore' });
   startups.push(performance.now() - started);
+  const cpuAfter = childrenCpuMs();
+  if (cpuBefore !== undefined && cpuAfter !== undefined) startupCpu.push(cpuAfter - cpuBefore);
 }
 startups.sort((a, b) => a - b);
+startupCpu.sort((a, b) => a - b);
 
 const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`racecheck throughput · ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length} · Node ${version} · best of ${rounds} rounds\n`);
@@ -78,6 +96,7 @@ console.log(`\nMemory over ${memory.runs.toLocaleString('en-US')} runs of the co
 console.log(`  ${memory.samples.map((s) => `${(s.runs / 1000).toFixed(0)}k: ${s.heapMiB.toFixed(1)} MiB`).join(' · ')}`);
 console.log(`  rss: ${memory.samples.map((s) => s.rssMiB.toFixed(0)).join(', ')} MiB`);
 console.log(`\nStart-up: racecheck scenarios/counter.ts --runs 1, whole process: median ${startups[3].toFixed(0)} ms (min ${startups[0].toFixed(0)}, max ${startups[6].toFixed(0)})`);
+if (startupCpu.length === 7) console.log(`  CPU (user + system, parent and child process): median ${startupCpu[3].toFixed(0)} ms (min ${startupCpu[0].toFixed(0)}, max ${startupCpu[6].toFixed(0)})`);
 
 console.log('\nTargets');
 const verdict = (ok, text) => console.log(`  ${ok ? 'met   ' : 'MISSED'} ${text}`);
