@@ -434,7 +434,10 @@ export function shortNames(trace: readonly { readonly site: SiteRef | null }[]):
 }
 
 function count(n: number): string {
-  return n.toLocaleString('en-US');
+  // Not toLocaleString for the counts it gets (whole numbers): its first call starts Intl, about 15 ms
+  // of CPU in every report that shows a timeline. The same digits, grouped by threes.
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function truncate(text: string, width: number): string {
