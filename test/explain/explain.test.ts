@@ -121,7 +121,9 @@ describe('lanes', () => {
     for (const step of violation.trace) {
       expect(step.task).not.toBe('(external)');
       if (!step.task.startsWith('GET /add')) {
-        expect(step.origin).toBeUndefined();
+        // The tasks themselves have no origin. Other activities (a fetch's own stream listener, when its data
+        // lands apart from the answer under load) do, and are not what this test is about.
+        if (['t0', 't1', 't2'].includes(step.task)) expect(step.origin).toBeUndefined();
         continue;
       }
       expect(step.origin).toBeDefined();
