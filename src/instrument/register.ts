@@ -1,6 +1,8 @@
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register as registerTsxCjs } from 'tsx/cjs/api';
+import { register as registerTsxEsm } from 'tsx/esm/api';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
 import { rewriteAwaits } from './rewrite.js';
 
@@ -46,34 +48,11 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
   // Hooks chain last-in first-out: registered before tsx, this hook runs after tsx's load asked for the
   // source, so it rewrites the TypeScript as written and tsx compiles the result.
   register(new URL('./hooks.js', import.meta.url), { data: config });
-  registerTsx();
+  registerTsxEsm();
+  registerTsxCjs();
   const instrumented = createInstrumentMatcher(config);
   hookCommonJs(instrumented);
   hookCommonJsInThread(instrumented);
-}
-
-const requireHere = createRequire(import.meta.url);
-
-/**
- * tsx for both module systems. Its ESM api (`tsx/esm/api`) evaluates all of tsx and esbuild as ES modules
- * in this thread (Node lexes esbuild's CommonJS for its exports on the way): about 60 ms of CPU in every
- * child, for a `register()` that, where Node has no in-thread hooks (Node 20, 22 before 22.15), only
- * hands tsx's hooks module (`tsx/esm`) to the hooks thread and turns source maps on. That is done here
- * directly; `data` is what tsx's own `register()` sends without options (the port it adds serves only
- * its `unregister`). Where Node has in-thread hooks tsx may use them instead, so its api decides.
- * The CommonJS api is required: its CommonJS build shares nothing with the ESM one and costs a third.
- */
-function registerTsx(): void {
-  const inThreadHooks = typeof (requireHere('node:module') as { registerHooks?: unknown }).registerHooks === 'function';
-  if (inThreadHooks) {
-    // Its ES module build (the CommonJS one registers a path that does not exist); require() of an ES
-    // module is warning-free wherever Node has in-thread hooks (22.15+, 23.5+).
-    (requireHere(fileURLToPath(import.meta.resolve('tsx/esm/api'))) as typeof import('tsx/esm/api')).register();
-  } else {
-    process.setSourceMapsEnabled(true);
-    register('tsx/esm', { parentURL: import.meta.url, data: {} });
-  }
-  (requireHere('tsx/cjs/api') as typeof import('tsx/cjs/api')).register();
 }
 
 type Compile = (this: unknown, content: string, filename: string) => unknown;
