@@ -385,9 +385,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
-          // A request in flight always lands first; open handles matter to a task waiting on a value racecheck
-          // does not settle, or to code the I/O runs (handles opened during the run).
-          if (this.watch!.requesting() || (this.watch!.busy() && (this.waitsOutside() || this.watch!.grew()))) {
+          if (this.ioMayWake()) {
             this.sawIo = true;
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
@@ -456,7 +454,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (context.run !== this) return;
         try {
           if (this.violation) return this.finishSchedule!();
-          if (this.progress !== before || this.offeredAny() || this.watch!.busy() || this.clock.hasReferenced()) return this.decide();
+          if (this.progress !== before || this.offeredAny() || this.ioMayWake() || this.clock.hasReferenced()) return this.decide();
           if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
           this.reportDeadlock();
           this.finishSchedule!();
@@ -465,6 +463,15 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         }
       });
     });
+  }
+
+  /**
+   * Whether I/O may still wake a task: a request in flight always lands first; open handles matter to a task
+   * waiting on a value racecheck does not settle, or to code the I/O runs (handles opened during the run).
+   */
+  private ioMayWake(): boolean {
+    const watch = this.watch!;
+    return watch.requesting() || (watch.busy() && (this.waitsOutside() || watch.grew()));
   }
 
   /** Whether a candidate is there now (a pause made ready, a due timer). */

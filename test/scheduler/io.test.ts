@@ -75,6 +75,13 @@ describe('a slow peer is no deadlock', () => {
     expect(result.status, message(result)).toBe('pass');
   });
 
+  it('reports a deadlock on locks beside a socket open since setup, and does not wait for the socket', async () => {
+    const result = await runScenario(await scenario('slow-peers.ts', 'deadlockBesideSocket'), { seed: 1, runs: 50, timeoutMs: 60_000, ...PINNED });
+    expect(result.status).toBe('fail');
+    if (result.status !== 'fail') return;
+    expect(result.violation.kind).toBe('deadlock');
+  });
+
   it('calls a request that is never answered a timeout once the deadline passed, not a deadlock', async () => {
     const result = await runScenario(await scenario('slow-peers.ts', 'silentServer'), { seed: 1, runs: 1, ...PINNED });
     expect(result.status).toBe('fail');
