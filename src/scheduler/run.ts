@@ -7,6 +7,7 @@ import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
+import { socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
 import { runPhase, type PhaseHost } from './phases.js';
@@ -668,7 +669,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const timer = idle && this.clock.hasReferenced();
     const outside = idle && this.waitsOutside();
     const now = real.performanceNow();
-    const holdUntil = timer && outside ? now + this.catchUpMs() : 0;
+    // Held back only for I/O this run evidently waits for: a request in flight, a socket written to and not yet
+    // answered, handles opened during the run. Sockets merely open (left by an earlier run or another test file)
+    // must not turn every virtual sleep into a real one.
+    const evident = timer && outside && (this.watch!.requesting() || socketsAwaitingAnswer() > 0 || this.watch!.grew());
+    const holdUntil = evident ? now + this.catchUpMs() : 0;
     const limit = timer ? Math.min(deadline, Math.max(now + IDLE_PATIENCE_MS, holdUntil)) : deadline;
     const patience = !idle ? 'eager' : timer || !outside ? 'patient' : 'until-deadline';
     const outcome = await this.watch!.settle(limit, progressed, patience, holdUntil);

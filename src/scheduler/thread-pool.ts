@@ -21,6 +21,37 @@ export function liveWorkers(): number {
   return state.workers;
 }
 
+/**
+ * Sockets written to since they last received anything: a request whose answer may still come. An open
+ * socket by itself (a pool's idle connection, a keep-alive socket another test left) is no sign of that.
+ */
+export function socketsAwaitingAnswer(): number {
+  return awaiting.size;
+}
+
+const awaiting = new Set<object>();
+
+/** Marks a socket on every write, unmarks it when data arrives or it closes (net.Socket's write and push). */
+function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
+  const proto = net.Socket.prototype;
+  const write = proto.write as Fn;
+  const push = proto.push as Fn;
+  const forget = function (this: object) {
+    awaiting.delete(this);
+  };
+  proto.write = function (this: { once(event: string, listener: () => void): unknown }, ...args: unknown[]): unknown {
+    if (!awaiting.has(this)) {
+      awaiting.add(this);
+      this.once('close', forget);
+    }
+    return write.apply(this, args);
+  };
+  proto.push = function (this: object, ...args: unknown[]): unknown {
+    awaiting.delete(this);
+    return push.apply(this, args);
+  };
+}
+
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
 }
@@ -43,6 +74,7 @@ export function trackThreadPool(): void {
   const proto = subtle ? (Object.getPrototypeOf(subtle) as Record<string, unknown>) : undefined;
   if (proto) for (const name of SUBTLE_METHODS) wrapPromiseApi(proto, name);
   countWorkers(require('node:worker_threads') as { Worker: WorkerClass });
+  watchSocketExchanges(require('node:net') as { Socket: { prototype: Record<string, unknown> } });
   syncBuiltinESMExports();
 }
 
