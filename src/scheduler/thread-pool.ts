@@ -30,6 +30,8 @@ export function socketsAwaitingAnswer(): number {
 }
 
 const awaiting = new Set<object>();
+/** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
+const listening = new WeakSet<object>();
 
 /** Marks a socket on every write, unmarks it when data arrives or it closes (net.Socket's write and push). */
 function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
@@ -40,8 +42,9 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
     awaiting.delete(this);
   };
   proto.write = function (this: { once(event: string, listener: () => void): unknown }, ...args: unknown[]): unknown {
-    if (!awaiting.has(this)) {
-      awaiting.add(this);
+    awaiting.add(this);
+    if (!listening.has(this)) {
+      listening.add(this);
       this.once('close', forget);
     }
     return write.apply(this, args);
