@@ -33,7 +33,7 @@ const awaiting = new Set<object>();
 /** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
 const listening = new WeakSet<object>();
 
-/** Marks a socket on every write, unmarks it when data arrives or it closes (net.Socket's write and push). */
+/** Marks a client socket on every write, unmarks it when data arrives or it closes (net.Socket's write and push). */
 function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
   const proto = net.Socket.prototype;
   const write = proto.write as Fn;
@@ -41,7 +41,10 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   const forget = function (this: object) {
     awaiting.delete(this);
   };
-  proto.write = function (this: { once(event: string, listener: () => void): unknown }, ...args: unknown[]): unknown {
+  proto.write = function (this: { once(event: string, listener: () => void): unknown; server?: unknown }, ...args: unknown[]): unknown {
+    // A server's side of a connection (net.Server sets `server` on the sockets it accepts) answers; after its
+    // answer it waits for the next request, which no task awaits.
+    if (this.server) return write.apply(this, args);
     awaiting.add(this);
     if (!listening.has(this)) {
       listening.add(this);
