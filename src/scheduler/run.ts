@@ -7,7 +7,7 @@ import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
-import { socketsAwaitingAnswer } from './thread-pool.js';
+import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
 import { runPhase, type PhaseHost } from './phases.js';
@@ -472,7 +472,18 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    */
   private ioMayWake(): boolean {
     const watch = this.watch!;
-    return watch.requesting() || (watch.busy() && (this.waitsOutside() || watch.grew()));
+    if (watch.requesting()) return true;
+    if (!watch.busy()) return false;
+    if (watch.grew()) return true;
+    if (!this.waitsOutside()) return false;
+    // Only handles open since before the run: with a timer to move to, wait only for one that was asked
+    // something (sockets another run or test file left open must not cost every move of the clock a wait).
+    return !this.clock.hasReferenced() || this.evidentIo();
+  }
+
+  /** A client socket written to and not answered yet, or a worker thread alive. */
+  private evidentIo(): boolean {
+    return socketsAwaitingAnswer() > 0 || liveWorkers() > 0;
   }
 
   /** Whether a candidate is there now (a pause made ready, a due timer). */
@@ -530,7 +541,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    if (!this.violation && this.externalWaits > 0 && this.watch!.busy()) {
+    if (!this.violation && this.externalWaits > 0 && (this.watch!.requesting() || (this.watch!.busy() && (this.evidentIo() || this.watch!.grew())))) {
       this.sawIo = true;
       this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
@@ -672,7 +683,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     // Held back only for I/O this run evidently waits for: a request in flight, a socket written to and not yet
     // answered, handles opened during the run. Sockets merely open (left by an earlier run or another test file)
     // must not turn every virtual sleep into a real one.
-    const evident = timer && outside && (this.watch!.requesting() || socketsAwaitingAnswer() > 0 || this.watch!.grew());
+    const evident = timer && outside && (this.watch!.requesting() || this.evidentIo() || this.watch!.grew());
     const holdUntil = evident ? now + this.catchUpMs() : 0;
     const limit = timer ? Math.min(deadline, Math.max(now + IDLE_PATIENCE_MS, holdUntil)) : deadline;
     const patience = !idle ? 'eager' : timer || !outside ? 'patient' : 'until-deadline';

@@ -3,6 +3,7 @@
  * decision and is never a deadlock. Each test runs real scenario files (test/fixtures/trust).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios, runScenario, type LoadedScenario, type ScenarioResult } from 'racecheck';
@@ -80,6 +81,20 @@ describe('a slow peer is no deadlock', () => {
     expect(result.status).toBe('fail');
     if (result.status !== 'fail') return;
     expect(result.violation.kind).toBe('deadlock');
+  });
+
+  it('does not wait on a socket left open and idle: the clock moves at once, and the search has no real I/O', async () => {
+    const { tcp } = JSON.parse(process.env.RACECHECK_SLOW_PEER!) as { tcp: number };
+    const idle = net.connect(tcp, '127.0.0.1');
+    await new Promise((resolve) => idle.once('connect', resolve));
+    try {
+      const found = (await loadScenarios('test/fixtures/core/rate-limiter.ts')).find((s) => s.exportName === 'window')!;
+      const result = await runScenario(found, { seed: 8, runs: 20, ...PINNED });
+      expect(result.status).toBe('pass');
+      expect((result.search as { realIo?: boolean }).realIo).not.toBe(true);
+    } finally {
+      idle.destroy();
+    }
   });
 
   it('calls a request that is never answered a timeout once the deadline passed, not a deadlock', async () => {
