@@ -41,10 +41,11 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   const forget = function (this: object) {
     awaiting.delete(this);
   };
-  proto.write = function (this: { once(event: string, listener: () => void): unknown; server?: unknown }, ...args: unknown[]): unknown {
+  proto.write = function (this: { once(event: string, listener: () => void): unknown; server?: unknown; readable?: boolean }, ...args: unknown[]): unknown {
     // A server's side of a connection (net.Server sets `server` on the sockets it accepts) answers; after its
-    // answer it waits for the next request, which no task awaits.
-    if (this.server) return write.apply(this, args);
+    // answer it waits for the next request, which no task awaits. A socket that cannot be read (stdout and
+    // stderr on a pipe, a child's stdin) gets no answer at all.
+    if (this.server || !this.readable) return write.apply(this, args);
     awaiting.add(this);
     if (!listening.has(this)) {
       listening.add(this);
