@@ -114,16 +114,38 @@ function wrapZlibStreams(zlib: Record<string, unknown>): void {
   };
 }
 
-type WorkerClass = new (...args: any[]) => { once(event: 'exit', listener: () => void): unknown };
+type WorkerClass = new (...args: any[]) => { once(event: 'exit', listener: () => void): unknown; ref(): void; unref(): void };
 
-/** Replaces worker_threads' Worker with a subclass that counts the workers alive (instanceof Worker still holds). */
+/**
+ * Replaces worker_threads' Worker with a subclass that counts the workers alive and referenced (instanceof
+ * Worker still holds). An unref'd worker is a library's helper (esbuild's, which tsx starts to compile a
+ * file), not one a task waits for.
+ */
 function countWorkers(threads: { Worker: WorkerClass }): void {
   const Original = threads.Worker;
   const Counted = class Worker extends Original {
+    #counted = false;
+    #alive = true;
     constructor(...args: any[]) {
       super(...args);
-      state.workers++;
-      this.once('exit', () => state.workers--);
+      this.#count(true);
+      this.once('exit', () => {
+        this.#count(false);
+        this.#alive = false;
+      });
+    }
+    override ref(): void {
+      if (this.#alive) this.#count(true);
+      super.ref();
+    }
+    override unref(): void {
+      this.#count(false);
+      super.unref();
+    }
+    #count(on: boolean): void {
+      if (on === this.#counted) return;
+      this.#counted = on;
+      state.workers += on ? 1 : -1;
     }
   };
   threads.Worker = Counted;
