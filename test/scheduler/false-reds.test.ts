@@ -3,9 +3,8 @@
  * each a wrong verdict racecheck 0.1.0 gave. Each test names the bug it pins; an `it.fails` is one that
  * still stands, with the reason.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSlowPeer } from '../support/slow-peer.js';
 import { runMain } from '../cli/helpers.js';
 
 interface Verdict {
@@ -30,22 +29,7 @@ async function verdicts(file: string, args: readonly string[]): Promise<Verdict[
 const describeVerdict = (v: Verdict): string => (v.violation ? `${v.violation.kind}: ${v.violation.message}` : v.status);
 
 describe('a peer in another process', () => {
-  let peer: ChildProcess | undefined;
-  beforeAll(async () => {
-    peer = spawn(process.execPath, ['test/fixtures/trust/slow-peer-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const [line] = await Promise.race([
-      (async () => {
-        for await (const first of createInterface({ input: peer!.stdout! })) return [first];
-        return [undefined];
-      })(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the slow peer did not start in 10 s')), 10_000)),
-    ]);
-    process.env.RACECHECK_SLOW_PEER = line;
-  });
-  afterAll(() => {
-    peer?.kill();
-    delete process.env.RACECHECK_SLOW_PEER;
-  });
+  useSlowPeer();
 
   // Was a deadlock: undici's idle timer fires on virtual time and destroys the idle, unref'd socket; its close
   // callback needs a turn of the event loop, which run.ts's lastLook now gives before a deadlock.

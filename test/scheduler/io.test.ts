@@ -2,10 +2,9 @@
  * issue 9: a red result must always be a real bug. Real I/O (src/scheduler/io.ts) is let in before every
  * decision and is never a deadlock. Each test runs real scenario files (test/fixtures/trust).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSlowPeer } from '../support/slow-peer.js';
 import { loadScenarios, runScenario, type LoadedScenario, type ScenarioResult } from 'racecheck';
 
 async function scenario(file: string, name: string): Promise<LoadedScenario> {
@@ -49,22 +48,7 @@ describe('real I/O never causes a wrong verdict', () => {
 });
 
 describe('a slow peer is no deadlock', () => {
-  let peer: ChildProcess | undefined;
-  beforeAll(async () => {
-    peer = spawn(process.execPath, ['test/fixtures/trust/slow-peer-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const [line] = await Promise.race([
-      (async () => {
-        for await (const first of createInterface({ input: peer!.stdout! })) return [first];
-        return [undefined];
-      })(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the slow peer did not start in 10 s')), 10_000)),
-    ]);
-    process.env.RACECHECK_SLOW_PEER = line;
-  });
-  afterAll(() => {
-    peer?.kill();
-    delete process.env.RACECHECK_SLOW_PEER;
-  });
+  useSlowPeer();
 
   it('passes requests that a server in another process answers 300 ms later', async () => {
     const result = await runScenario(await scenario('slow-peers.ts', 'slowServer'), { seed: 1, runs: 4, ...PINNED });
