@@ -44,8 +44,8 @@ export function drainMicrotasks(): Promise<void> {
 
 /** With a virtual timer pending, how long a phase waits for I/O before the clock may move. */
 const PATIENCE_MS = 1000;
-/** Real turns of the event loop in which nothing happened before a phase is called stuck. */
-const LAST_LOOK_TURNS = 3;
+/** Real turns of the event loop in which nothing happened before a phase is called stuck, or a run deadlocked (run.ts lastLook). */
+export const LAST_LOOK_TURNS = 3;
 
 /**
  * Runs `fn` as the phase named `phase`, driving virtual time and waiting for I/O until its promise settles.

@@ -10,7 +10,7 @@ import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
-import { runPhase, type PhaseHost } from './phases.js';
+import { LAST_LOOK_TURNS, runPhase, type PhaseHost } from './phases.js';
 import type { RunObserver } from './observer.js';
 import { listenToProcess, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
@@ -49,8 +49,6 @@ const IDLE_PATIENCE_MS = 1000;
 const CATCH_UP_MAX_MS = 2000;
 /** The share of a run's timeout that waits for I/O may spend holding timers back, all together. */
 const CATCH_UP_SHARE = 0.4;
-/** Real turns of the event loop in which nothing happened before a run is called a deadlock (see lastLook). */
-const LAST_LOOK_TURNS = 3;
 const RESOLVED = Promise.resolve();
 
 /**
@@ -486,6 +484,16 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return socketsAwaitingAnswer() > 0 || liveWorkers() > 0;
   }
 
+  /**
+   * I/O this run evidently has under way: a request in flight, or handles open and either opened during the
+   * run, or a socket asked something, or a worker alive. Sockets merely open (left by an earlier run or
+   * another test file) are not: they must not cost each step a wait, nor turn a virtual sleep into a real one.
+   */
+  private ioUnderWay(): boolean {
+    const watch = this.watch!;
+    return watch.requesting() || (watch.busy() && (watch.grew() || this.evidentIo()));
+  }
+
   /** Whether a candidate is there now (a pause made ready, a due timer). */
   private offeredAny(): boolean {
     return this.ready.length > 0 || this.clock.hasDue();
@@ -541,7 +549,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    if (!this.violation && this.externalWaits > 0 && (this.watch!.requesting() || (this.watch!.busy() && (this.evidentIo() || this.watch!.grew())))) {
+    if (!this.violation && this.externalWaits > 0 && this.ioUnderWay()) {
       this.sawIo = true;
       this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
@@ -680,11 +688,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const timer = idle && this.clock.hasReferenced();
     const outside = idle && this.waitsOutside();
     const now = real.performanceNow();
-    // Held back only for I/O this run evidently waits for: a request in flight, a socket written to and not yet
-    // answered, handles opened during the run. Sockets merely open (left by an earlier run or another test file)
-    // must not turn every virtual sleep into a real one.
-    const evident = timer && outside && (this.watch!.requesting() || this.evidentIo() || this.watch!.grew());
-    const holdUntil = evident ? now + this.catchUpMs() : 0;
+    // Held back only for I/O this run evidently waits for (see ioUnderWay).
+    const holdUntil = timer && outside && this.ioUnderWay() ? now + this.catchUpMs() : 0;
     const limit = timer ? Math.min(deadline, Math.max(now + IDLE_PATIENCE_MS, holdUntil)) : deadline;
     const patience = !idle ? 'eager' : timer || !outside ? 'patient' : 'until-deadline';
     const outcome = await this.watch!.settle(limit, progressed, patience, holdUntil);
