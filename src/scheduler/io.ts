@@ -38,6 +38,13 @@ export interface IoWatch {
    * quiet handles quiet before `holdUntil` (real ms): the time a virtual timer would really have taken.
    */
   settle(deadline: number, progressed?: () => boolean, patience?: Patience, holdUntil?: number): Promise<SettleOutcome>;
+  /**
+   * Called when I/O made a task ready during a wait: unless a request that answers something (not a
+   * stream's own write or end) is still in flight, the wait ends in the microtask checkpoint of the I/O
+   * callback that did it, as Node resumes an await there, before the next I/O callback (a child's exit
+   * after its stdout's end: the task attaches its 'close' listener first).
+   */
+  wake(): void;
 }
 
 type IoState = 'idle' | 'requests' | 'handles';
@@ -62,6 +69,11 @@ const PATIENCE_MS = 50;
  * turns as on an idle one, not as many milliseconds.
  */
 const TURN_CREDIT_MS = 2;
+/**
+ * A stream's own write or end in flight: it completes when the kernel takes the bytes and answers nothing.
+ * (Ending a socket whose peer ended it is one: a wait for it would let the next I/O callbacks in first.)
+ */
+const OUTBOUND = /WriteWrap$|ShutdownWrap$/;
 /** Listening servers: they accept only when a client connects, and a client in this thread has a socket of its own. */
 const LISTENER = /ServerWrap$/;
 
@@ -95,8 +107,30 @@ export function createIoWatch(): IoWatch {
     return 'idle';
   };
 
+  /** Ends the current turn of a wait at once; set while a wait is in a turn. */
+  let endTurn: (() => void) | undefined;
+  let woken = false;
+  const nextTurn = (spin: boolean) =>
+    new Promise<void>((resolve) => {
+      endTurn = resolve;
+      if (spin) real.setImmediate(resolve);
+      else real.setTimeout(resolve, 1);
+    });
+
+  /** A request whose completion is an answer (a read, a lookup, a connect, a thread-pool job) is in flight. */
+  const answerPending = (): boolean => {
+    if (threadJobsInFlight() > 0) return true;
+    for (const name of process.getActiveResourcesInfo()) if (isRequest(name) && !OUTBOUND.test(name)) return true;
+    return false;
+  };
+
   return {
     busy: () => state() !== 'idle',
+    wake() {
+      if (endTurn === undefined) return;
+      woken = true;
+      endTurn();
+    },
     grew: () => !sameOrFewer(countHandles(process.getActiveResourcesInfo()), counts().atStart),
     requesting: () => state() === 'requests',
     async settle(deadline, progressed = () => false, patience = 'eager', holdUntil = 0) {
@@ -108,9 +142,14 @@ export function createIoWatch(): IoWatch {
       let seen = -1;
       let now: IoState = state();
       let last = real.performanceNow();
+      woken = false;
       for (let turn = 0, time = last; time < deadline; turn++, time = real.performanceNow()) {
         if (turn > 0) now = state();
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
+        if (woken) {
+          woken = false;
+          if (progressed() && !answerPending()) return 'progress';
+        }
         if (now === 'handles') {
           // Handles opening or closing is activity: the quiet period starts again.
           const count = process.getActiveResourcesInfo().length + liveWorkers();
@@ -140,8 +179,8 @@ export function createIoWatch(): IoWatch {
         }
         last = time;
         // A few turns catch what lands at once; past them, poll once a millisecond rather than spin.
-        if (turn < SPIN_TURNS) await new Promise((resolve) => real.setImmediate(resolve));
-        else await new Promise((resolve) => real.setTimeout(resolve, 1));
+        await nextTurn(turn < SPIN_TURNS);
+        endTurn = undefined;
       }
       return progressed() ? 'progress' : now;
     },

@@ -292,10 +292,14 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private settle(pause: Pause, ok: boolean, value: unknown): void {
     if (context.run !== this || pause.state !== WAITING) return;
     this.waiting.delete(pause);
-    if (pause.external) this.externalWaits--;
     pause.ok = ok;
     pause.value = value;
     this.makeReady(pause);
+    if (pause.external) {
+      this.externalWaits--;
+      // Settled by I/O while racecheck waits for it: the task resumes before the next I/O callback.
+      this.watch?.wake();
+    }
   }
 
   private makeReady(pause: Pause): void {
