@@ -1,3 +1,4 @@
+import { context } from './context.js';
 import type { Candidate } from './types.js';
 
 /** The instant every run's virtual `Date` starts at: 2000-01-01T00:00:00.000Z. */
@@ -17,7 +18,10 @@ export type TimerKind = 'timeout' | 'interval' | 'immediate';
  */
 export class VirtualTimer implements Candidate {
   readonly kind = 'timer';
+  /** Not pending: cleared, fired (a timeout), or dropped with its run. Only a cleared one stays so for good. */
   cleared = false;
+  /** clearTimeout/clearInterval (or close) took it: refresh leaves it alone, as Node does. */
+  private revoked = false;
   /** Its callback only settles a promise someone awaits (timers/promises, ctx.sleep): a wait, not code of its own. */
   wakes = false;
   /** When it went into its clock's list (created, re-armed or refreshed): Node's timer lists are FIFO. */
@@ -25,15 +29,15 @@ export class VirtualTimer implements Candidate {
   private referenced = true;
 
   constructor(
-    private readonly clock: VirtualClock,
+    private clock: VirtualClock,
     readonly id: number,
     public due: number,
     readonly delay: number,
     readonly timerKind: TimerKind,
     readonly callback: (...args: unknown[]) => unknown,
     readonly args: readonly unknown[],
-    /** The task that created it; firing it runs as that task. */
-    readonly taskIndex: number,
+    /** The task that created it (or refreshed it into a later run); firing it runs as that task. */
+    public taskIndex: number,
   ) {}
 
   ref(): this {
@@ -50,14 +54,34 @@ export class VirtualTimer implements Candidate {
     return this.referenced;
   }
 
+  /**
+   * Re-arms it `delay` from now, as Node does, also once it fired ("using this on a timer that has already
+   * called its callback will reactivate the timer": undici's fast timers tick that way). A timer of a run
+   * that ended (dropped with it) joins the run that refreshes it, as that run's task's; outside a run it
+   * stays dropped. A cleared timer stays cleared.
+   */
   refresh(): this {
-    if (!this.cleared) this.clock.reschedule(this, this.clock.now + this.delay);
+    if (this.revoked) return this;
+    const run = context.run;
+    if (this.clock.disposed) {
+      if (run === null) return this;
+      this.clock = run.clock;
+      this.taskIndex = run.currentTaskIndex();
+    }
+    if (this.cleared) this.clock.revive(this);
+    else this.clock.reschedule(this, this.clock.now + this.delay);
     return this;
   }
 
   close(): this {
     this.clock.clear(this);
     return this;
+  }
+
+  /** Called by its clock's clear. */
+  revoke(): void {
+    this.revoked = true;
+    this.cleared = true;
   }
 
   [Symbol.toPrimitive](): number {
@@ -71,6 +95,8 @@ export class VirtualTimer implements Candidate {
  */
 export class VirtualClock {
   now = 0;
+  /** Its run is over: its timers were dropped. */
+  disposed = false;
   /** Told of every timer created; set only in a recording replay (observer.ts). */
   onAdd: ((timer: VirtualTimer) => void) | undefined = undefined;
   private nextId = 1;
@@ -99,10 +125,22 @@ export class VirtualClock {
   /** Accepts a handle or its numeric id, like Node's clear* functions; anything else is ignored. */
   clear(handle: unknown): void {
     const timer = handle instanceof VirtualTimer ? handle : this.byId?.get(Number(handle));
-    if (!timer || timer.cleared) return;
-    timer.cleared = true;
+    if (!timer || timer.cleared) {
+      timer?.revoke();
+      return;
+    }
+    timer.revoke();
     this.byId?.delete(timer.id);
     this.remove(timer);
+  }
+
+  /** Puts a timer that fired, or one of an ended run, back in the list, `delay` from now. */
+  revive(timer: VirtualTimer): void {
+    timer.cleared = false;
+    timer.due = this.now + timer.delay;
+    const byId = (this.byId ??= new Map());
+    if (!byId.has(timer.id)) byId.set(timer.id, timer);
+    this.insert(timer);
   }
 
   owns(handle: unknown): boolean {
@@ -187,6 +225,7 @@ export class VirtualClock {
 
   /** Drops every pending timer: the run is over. */
   dispose(): void {
+    this.disposed = true;
     for (const timer of this.timers) timer.cleared = true;
     this.timers.length = 0;
     this.byId?.clear();

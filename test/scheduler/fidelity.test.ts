@@ -38,6 +38,13 @@ describe('fidelity to Node’s own ordering guarantees', () => {
     expect(broken).toEqual([]);
   });
 
+  it('re-arms, in the run that refreshes it, a timer dropped with the run that created it', async () => {
+    const [scenario] = await loadScenarios('test/fixtures/fidelity/refresh-across-runs.mjs');
+    const result = await runScenario(scenario!, { seed: 1, runs: 5, strategy: 'random' });
+    expect(result.violation?.message ?? result.status).toBe('pass');
+    expect(result.runs).toBe(5);
+  });
+
   it('still explores the orders that could go either way: different delays due at one instant, a due timer beside a ready task', async () => {
     for (const scenario of await loadScenarios('test/fixtures/fidelity/still-races.mjs')) {
       const result = await runScenario(scenario, { seed: 7, runs: 200, strategy: 'random' });
