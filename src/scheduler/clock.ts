@@ -78,6 +78,11 @@ export class VirtualTimer implements Candidate {
     return this;
   }
 
+  /** `using timer = setTimeout(...)` clears it at the end of the block, as Node's Timeout and Immediate do. */
+  [Symbol.dispose](): void {
+    this.clock.clear(this);
+  }
+
   /** Called by its clock's clear. */
   revoke(): void {
     this.revoked = true;
