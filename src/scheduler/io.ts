@@ -39,12 +39,14 @@ export interface IoWatch {
    */
   settle(deadline: number, progressed?: () => boolean, patience?: Patience, holdUntil?: number): Promise<SettleOutcome>;
   /**
-   * Called when I/O made a task ready during a wait: unless a request that answers something (not a
-   * stream's own write or end) is still in flight, the wait ends in the microtask checkpoint of the I/O
-   * callback that did it, as Node resumes an await there, before the next I/O callback (a child's exit
-   * after its stdout's end: the task attaches its 'close' listener first).
+   * Called when I/O made a task ready during a wait: the wait ends in the microtask checkpoint of the I/O
+   * callback that did it, as Node resumes an await there, before the next I/O callback (a child's exit after
+   * its stdout's end, a file stream's 'close' after its 'finish': the task attaches its listener first).
+   * Unless `alone` (no other continuation waits on I/O), a request that answers something (not a stream's
+   * own write or end) still in flight is waited for: which continuations are ready must not depend on a
+   * disk's speed.
    */
-  wake(): void;
+  wake(alone: boolean): void;
 }
 
 type IoState = 'idle' | 'requests' | 'handles';
@@ -109,7 +111,7 @@ export function createIoWatch(): IoWatch {
 
   /** Ends the current turn of a wait at once; set while a wait is in a turn. */
   let endTurn: (() => void) | undefined;
-  let woken = false;
+  let woken: 'alone' | 'shared' | undefined;
   const nextTurn = (spin: boolean) =>
     new Promise<void>((resolve) => {
       endTurn = resolve;
@@ -126,9 +128,9 @@ export function createIoWatch(): IoWatch {
 
   return {
     busy: () => state() !== 'idle',
-    wake() {
+    wake(alone) {
       if (endTurn === undefined) return;
-      woken = true;
+      woken = alone ? 'alone' : 'shared';
       endTurn();
     },
     grew: () => !sameOrFewer(countHandles(process.getActiveResourcesInfo()), counts().atStart),
@@ -142,13 +144,14 @@ export function createIoWatch(): IoWatch {
       let seen = -1;
       let now: IoState = state();
       let last = real.performanceNow();
-      woken = false;
+      woken = undefined;
       for (let turn = 0, time = last; time < deadline; turn++, time = real.performanceNow()) {
         if (turn > 0) now = state();
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
-        if (woken) {
-          woken = false;
-          if (progressed() && !answerPending()) return 'progress';
+        if (woken !== undefined) {
+          const alone = woken === 'alone';
+          woken = undefined;
+          if (progressed() && (alone || !answerPending())) return 'progress';
         }
         if (now === 'handles') {
           // Handles opening or closing is activity: the quiet period starts again.

@@ -298,7 +298,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (pause.external) {
       this.externalWaits--;
       // Settled by I/O while racecheck waits for it: the task resumes before the next I/O callback.
-      this.watch?.wake();
+      this.watch?.wake(!this.othersWaitOnIo(pause.task));
     }
   }
 
@@ -726,6 +726,18 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const waiting = new Set<TaskRecord>();
     for (const pause of this.waiting) waiting.add(pause.task);
     return this.tasks.some((task) => !task.settled && !waiting.has(task));
+  }
+
+  /**
+   * Whether another continuation waits on something I/O could settle: another pause on a pending value, or
+   * a task other than `task` inside code that is not instrumented (see waitsOutside).
+   */
+  private othersWaitOnIo(task: TaskRecord): boolean {
+    if (this.externalWaits > 0) return true;
+    if (this.unsettled <= 1) return false;
+    const waiting = new Set<TaskRecord>();
+    for (const pause of this.waiting) waiting.add(pause.task);
+    return this.tasks.some((other) => other !== task && !other.settled && !waiting.has(other) && (this.readyCount[other.index] ?? 0) === 0);
   }
 
   private reportDeadlock(): void {

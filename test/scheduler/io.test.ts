@@ -45,6 +45,16 @@ describe('real I/O never causes a wrong verdict', () => {
     if (torn.status === 'pass') expect(torn.search).toMatchObject({ complete: false, realIo: true });
     else expect(torn.status).toBe('fail');
   });
+
+  it('lets both of two file reads land before it decides, so it can resume the one that landed last first', async () => {
+    // A continuation I/O made ready resumes at once only if nothing else waits on I/O (io.ts wake): here the
+    // other read is in flight, so both land first, and the exhaustive search resumes the big one first.
+    for (const seed of [1, 2, 3]) {
+      const result = await runScenario(await scenario('real-io.ts', 'bigReadFirst'), { seed, strategy: 'exhaustive', runs: 50, ...PINNED });
+      expect(result.status, message(result)).toBe('fail');
+      expect(result.violation!.message).toBe('the big read was handled first');
+    }
+  });
 });
 
 describe('a slow peer is no deadlock', () => {
