@@ -141,4 +141,16 @@ describe('child processes', () => {
       for (const verdict of found) expect(verdict.status, `seed ${seed}: ${describeVerdict(verdict)}`).toBe('pass');
     }
   });
+
+  // STANDS, skipped rather than `it.fails` (a machine's timing can make it pass): with a second task's I/O
+  // in flight, racecheck lets it land before resuming the task the first stream's 'finish' made ready, and
+  // the first file's 'close' comes meanwhile (two-streams.ts says why). Resuming at once there would make
+  // which continuations are ready depend on the disk's speed (bigReadFirst in io.test.ts shows what that
+  // loses): a design decision, not taken this stop.
+  it.skip('passes two tasks that each await a file stream\'s "finish" and then its "close"', async () => {
+    for (const seed of ['1', '2', '3', '4']) {
+      const [verdict] = await verdicts('two-streams.ts', ['--seed', seed]);
+      expect(verdict!.status, `seed ${seed}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
 });
