@@ -56,5 +56,5 @@ export const real = shared('racecheck.real-globals', () => ({
   dateNow: Date.now.bind(Date),
   performanceNow: performance.now.bind(performance),
   random: Math.random.bind(Math),
-  timersPromises: { setTimeout: timersPromises.setTimeout, setImmediate: timersPromises.setImmediate },
+  timersPromises: { setTimeout: timersPromises.setTimeout, setImmediate: timersPromises.setImmediate, setInterval: timersPromises.setInterval },
 }));

@@ -62,6 +62,11 @@ export function installVirtualGlobals(): void {
       ? (real.timersPromises.setImmediate as Callback)(value, options)
       : waitVirtually('immediate', 0, value, options?.signal);
   };
+  timersPromises.setInterval = function setInterval(delay?: number, value?: unknown, options?: { signal?: AbortSignal; ref?: boolean }) {
+    return context.run === null
+      ? (real.timersPromises.setInterval as Callback)(delay, value, options)
+      : tickVirtually(delay, value, options?.signal, options?.ref !== false);
+  };
   const scheduler = timersPromises.scheduler as Record<string, unknown> | undefined;
   if (scheduler) {
     const originalWait = scheduler.wait as Callback;
@@ -108,6 +113,46 @@ function waitVirtually(kind: TimerKind, delay: unknown, value: unknown, signal: 
       { once: true },
     );
   });
+}
+
+/**
+ * timers/promises' setInterval on virtual time: an async iterator that yields `value` once per tick, as
+ * many times as it ticked while the consumer was busy, until the signal aborts it or the loop leaves it.
+ */
+async function* tickVirtually(delay: unknown, value: unknown, signal: AbortSignal | undefined, ref: boolean): AsyncGenerator<unknown> {
+  if (signal?.aborted) throw abortError(signal);
+  const run = context.run!;
+  let ticks = 0;
+  let wake: (() => void) | undefined;
+  const timer = run.clock.add(
+    'interval',
+    () => {
+      ticks++;
+      wake?.();
+      wake = undefined;
+    },
+    delay,
+    [],
+    run.currentTaskIndex(),
+  );
+  timer.wakes = true;
+  if (!ref) timer.unref();
+  const onAbort = () => {
+    run.clock.clear(timer);
+    wake?.();
+    wake = undefined;
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (!signal?.aborted) {
+      if (ticks === 0) await new Promise<void>((resolve) => (wake = resolve));
+      for (; ticks > 0 && !signal?.aborted; ticks--) yield value;
+    }
+    throw abortError(signal);
+  } finally {
+    run.clock.clear(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 function abortError(signal: AbortSignal): Error {
