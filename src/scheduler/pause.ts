@@ -39,6 +39,8 @@ export class Pause implements Candidate {
   slot = -1;
   /** When it became ready, counted over the run: ages compare by this. */
   seq = 0;
+  /** When it paused, counted over the run: pauses that I/O readied in one wait are ordered by this. */
+  created = 0;
 
   constructor(
     readonly kind: 'start' | 'await',

@@ -88,6 +88,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private stamp = 0;
   /** Counts pauses as they become ready (Pause.seq). */
   private readySeq = 0;
+  /** Counts pauses as they are made (Pause.created). */
+  private pauseCount = 0;
   /** Ready pauses per task: whether the task that ran last could have gone on, in O(1). */
   private readonly readyCount: number[] = [];
   /** The pause each task readied last: where its continuation is in the ready list, in O(1). */
@@ -242,6 +244,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   pause(value: unknown, site: Site | undefined): Promise<unknown> {
     const observer = this.observer;
     const pause = new Pause('await', this.current ?? this.externalTask(), observer ? observer.pauseSite(site ?? null) : (site ?? null), this.trace.length);
+    pause.created = ++this.pauseCount;
     observer?.onPause(pause);
     this.locks?.onPause(pause.taskIndex, this.trace.length);
     this.progress++;
@@ -452,11 +455,13 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    */
   private lastLook(turn = 0): void {
     const before = this.progress;
+    const from = this.ready.length;
     real.setImmediate(() => {
       real.nextTick(() => {
         if (context.run !== this) return;
         try {
           if (this.violation) return this.finishSchedule!();
+          this.orderReadied(from);
           if (this.progress !== before || this.offeredAny() || this.ioMayWake() || this.clock.hasReferenced()) return this.decide();
           if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
           this.reportDeadlock();
@@ -553,7 +558,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    if (!this.violation && this.externalWaits > 0 && this.ioUnderWay()) {
+    // And none is let in while a continuation is ready: Node runs those before the next I/O callback, and
+    // one held past it misses what that callback emits (a request's 'close' right after its body's end).
+    if (!this.violation && this.externalWaits > 0 && this.ready.length === 0 && this.ioUnderWay()) {
       this.sawIo = true;
       this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
@@ -686,6 +693,35 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    * are no deadlock: a server may take its time to answer.)
    */
   private async waitForIo(idle: boolean): Promise<SettleOutcome> {
+    const from = this.ready.length;
+    try {
+      return await this.settleIo(idle);
+    } finally {
+      this.orderReadied(from);
+    }
+  }
+
+  /**
+   * The pauses that I/O readied during one wait are at the end of the ready list in the order their I/O
+   * landed, which changes from run to run (three reads in flight at once): they are put in the order they
+   * paused, so that a strategy's choice picks the same continuation in every run.
+   */
+  private orderReadied(from: number): void {
+    const ready = this.ready;
+    const count = ready.length - from;
+    if (count < 2) return;
+    const landed = ready.slice(from).sort((a, b) => a.created - b.created);
+    const firstSeq = this.readySeq - count + 1;
+    for (let i = 0; i < count; i++) {
+      const pause = landed[i]!;
+      ready[from + i] = pause;
+      pause.slot = from + i;
+      pause.seq = firstSeq + i;
+      this.lastReady[pause.taskIndex] = pause;
+    }
+  }
+
+  private async settleIo(idle: boolean): Promise<SettleOutcome> {
     const before = this.progress;
     const progressed = (): boolean => this.progress !== before;
     const deadline = this.startedAt + this.settings.timeoutMs;
