@@ -10,7 +10,8 @@ export interface ActiveRun {
   readonly clock: VirtualClock;
   /** The index of the task whose step is running, or the index used for work outside any task. */
   currentTaskIndex(): number;
-  pause(value: unknown, site: Site | undefined): unknown;
+  /** `iteration`: a `for await` loop's next value (see Pause.eventTied). */
+  pause(value: unknown, site: Site | undefined, iteration?: boolean): unknown;
   random(): number;
 }
 
@@ -25,6 +26,12 @@ export const context: { run: ActiveRun | null; userTicks: number; tracker: Acces
   /** Set only during a recording replay: where rewritten reads and writes of shared state report. */
   tracker: null,
 }));
+
+/**
+ * Promises of `events.once`: settled by an emitter's event, whose later events follow from the same I/O (see
+ * Pause.eventTied).
+ */
+export const eventPromises: WeakSet<object> = shared('racecheck.event-promises', () => new WeakSet<object>());
 
 /**
  * Classes declared in instrumented modules (each registers itself when it is defined): their instances are

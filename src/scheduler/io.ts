@@ -130,7 +130,7 @@ export function createIoWatch(): IoWatch {
     busy: () => state() !== 'idle',
     wake(alone) {
       if (endTurn === undefined) return;
-      woken = alone ? 'alone' : 'shared';
+      if (woken !== 'alone') woken = alone ? 'alone' : 'shared';
       endTurn();
     },
     grew: () => !sameOrFewer(countHandles(process.getActiveResourcesInfo()), counts().atStart),
@@ -148,11 +148,9 @@ export function createIoWatch(): IoWatch {
       for (let turn = 0, time = last; time < deadline; turn++, time = real.performanceNow()) {
         if (turn > 0) now = state();
         if (now === 'idle') return progressed() ? 'progress' : 'idle';
-        if (woken !== undefined) {
-          const alone = woken === 'alone';
-          woken = undefined;
-          if (progressed() && (alone || !answerPending())) return 'progress';
-        }
+        // Once I/O readied a continuation, the wait ends at the first check with no answer still to come
+        // (or at once, if nothing else waits on I/O), not after the quiet turns.
+        if (woken !== undefined && progressed() && (woken === 'alone' || !answerPending())) return 'progress';
         if (now === 'handles') {
           // Handles opening or closing is activity: the quiet period starts again.
           const count = process.getActiveResourcesInfo().length + liveWorkers();

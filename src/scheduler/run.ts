@@ -4,7 +4,7 @@ import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
 import { VirtualClock, VirtualTimer } from './clock.js';
-import { context, real, type ActiveRun } from './context.js';
+import { context, eventPromises, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
@@ -241,10 +241,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   /** Called by every instrumented await while tasks run: the task pauses until the strategy picks it. */
-  pause(value: unknown, site: Site | undefined): Promise<unknown> {
+  pause(value: unknown, site: Site | undefined, iteration = false): Promise<unknown> {
     const observer = this.observer;
     const pause = new Pause('await', this.current ?? this.externalTask(), observer ? observer.pauseSite(site ?? null) : (site ?? null), this.trace.length);
     pause.created = ++this.pauseCount;
+    pause.eventTied = iteration || (typeof value === 'object' && value !== null && eventPromises.has(value));
     observer?.onPause(pause);
     this.locks?.onPause(pause.taskIndex, this.trace.length);
     this.progress++;
@@ -301,7 +302,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (pause.external) {
       this.externalWaits--;
       // Settled by I/O while racecheck waits for it: the task resumes before the next I/O callback.
-      this.watch?.wake(!this.othersWaitOnIo(pause.task));
+      this.watch?.wake(pause.eventTied || !this.othersWaitOnIo(pause.task));
     }
   }
 
@@ -558,15 +559,21 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.locks?.onBlockingStep(last.taskIndex, this.trace.length, last.site, blockedMs, this.settings.maxBlockingMs);
     }
     // Only a pause waiting on a pending value (not a racecheck lock or event) can be made ready by I/O landing.
-    // And none is let in while a continuation is ready: Node runs those before the next I/O callback, and
-    // one held past it misses what that callback emits (a request's 'close' right after its body's end).
-    if (!this.violation && this.externalWaits > 0 && this.ready.length === 0 && this.ioUnderWay()) {
+    // None is let in while a continuation tied to an emitter's event is ready (Pause.eventTied): Node runs it
+    // before the next I/O callback, and held past one it misses what that callback emits (a request's
+    // 'close' right after its body's end). A plain await ready meanwhile stands for a latency.
+    if (!this.violation && this.externalWaits > 0 && !this.eventTiedReady() && this.ioUnderWay()) {
       this.sawIo = true;
       this.waitForIo(false).then(this.afterIoWait, this.failSchedule);
       return;
     }
     this.reading = now;
     this.afterIo();
+  }
+
+  private eventTiedReady(): boolean {
+    for (const pause of this.ready) if (pause.eventTied) return true;
+    return false;
   }
 
   /** A wait for the step's I/O ended; one that ran into the run's deadline with I/O still in flight is a hang. */

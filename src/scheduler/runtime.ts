@@ -53,6 +53,11 @@ function awaitPoint(value: unknown, site: Site | undefined): unknown {
   return run === null || !run.scheduling ? value : run.pause(value, site);
 }
 
+function iterationPoint(value: unknown, site: Site | undefined): unknown {
+  const run = context.run;
+  return run === null || !run.scheduling ? value : run.pause(value, site, true);
+}
+
 /**
  * `for await (x of it)` becomes `for await (x of __rc$.fa(it, site))`: each `next()` result passes through
  * a scheduling point, for async and sync iterables alike. `return` and `throw` go straight through.
@@ -70,9 +75,9 @@ function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
       return {
         next(value?: unknown) {
           const result = iterator.next(value);
-          if (isAsync) return awaitPoint(result, site);
+          if (isAsync) return iterationPoint(result, site);
           const step = result as IteratorResult<unknown>;
-          return awaitPoint(Promise.resolve(step.value).then((settled) => ({ value: settled, done: step.done })), site);
+          return iterationPoint(Promise.resolve(step.value).then((settled) => ({ value: settled, done: step.done })), site);
         },
         return(value?: unknown) {
           return Promise.resolve(iterator.return ? iterator.return(value) : { value, done: true });

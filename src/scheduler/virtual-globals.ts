@@ -1,6 +1,6 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { VIRTUAL_EPOCH, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
-import { context, real } from './context.js';
+import { context, eventPromises, real } from './context.js';
 
 type Callback = (...args: unknown[]) => unknown;
 
@@ -19,6 +19,7 @@ export function installVirtualGlobals(): void {
 
   const timers = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
   const timersPromises = createRequire(import.meta.url)('node:timers/promises') as Record<string, unknown>;
+  const events = createRequire(import.meta.url)('node:events') as Record<string, unknown> & { once: Callback };
 
   const schedule = (kind: 'timeout' | 'interval', original: Callback) =>
     function (callback: Callback, delay?: unknown, ...args: unknown[]): unknown {
@@ -74,6 +75,14 @@ export function installVirtualGlobals(): void {
       return context.run === null ? originalWait.call(scheduler, delay, options) : waitVirtually('timeout', delay, undefined, options?.signal);
     };
   }
+  // Marked so that a task awaiting one resumes before the emitter's next I/O (Pause.eventTied).
+  const once = events.once;
+  events.once = function (this: unknown, ...args: unknown[]): unknown {
+    const promise = once.apply(this, args) as object;
+    eventPromises.add(promise);
+    return promise;
+  };
+  Object.defineProperty(events.once, 'name', { value: 'once' });
   syncBuiltinESMExports();
 
   globalThis.Date = createVirtualDate();

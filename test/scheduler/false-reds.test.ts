@@ -142,8 +142,8 @@ describe('child processes', () => {
     }
   });
 
-  // Was a deadlock in most runs (request-close.ts says why): I/O was let in after a step while another
-  // task's continuation was ready. Now only while none is.
+  // Was a deadlock in most runs (request-close.ts says why): I/O was let in while a task's loop over the
+  // response was ready to go on. Not while a continuation awaiting an emitter's event is ready now.
   it('passes two tasks that each read a response to its end, then await the request\'s "close"', async () => {
     for (const seed of ['1', '2', '3']) {
       const [verdict] = await verdicts('request-close.ts', ['--seed', seed, '--runs', '30']);
@@ -151,12 +151,11 @@ describe('child processes', () => {
     }
   });
 
-  // STANDS, intermittent (2 runs of 20 to find it, most seeds), hence skipped: when the first stream's
-  // 'finish' lands while both tasks wait, the other task's writes are in flight, and racecheck lets them land
-  // before it decides (which continuations are ready must not depend on the disk's speed: bigReadFirst in
-  // io.test.ts); the first file's 'close' comes meanwhile. Before this stop it failed every run: the other
-  // task's I/O was also let in after every step while the first task's continuation was ready.
-  it.skip('passes two tasks that each await a file stream\'s "finish" and then its "close"', async () => {
+  // Was a deadlock every run: when the first stream's 'finish' landed, the other task's writes were in
+  // flight, and racecheck let them land before it resumed the first task; its file's 'close' came
+  // meanwhile. A continuation awaiting an emitter's event (events.once, a for await over a stream) now
+  // resumes before the next I/O callback, as in Node (Pause.eventTied).
+  it('passes two tasks that each await a file stream\'s "finish" and then its "close"', async () => {
     for (const seed of ['1', '2', '3', '4']) {
       const [verdict] = await verdicts('two-streams.ts', ['--seed', seed]);
       expect(verdict!.status, `seed ${seed}: ${describeVerdict(verdict!)}`).toBe('pass');
