@@ -28,6 +28,22 @@ export function createShiftRows(insertions: Iterable<Insertion>): ShiftRow[] {
   return rows;
 }
 
+/**
+ * `rows` (from createShiftRows) with one more insertion, as createShiftRows would have made them with it:
+ * the rewrite's preamble, whose length is found by trying, is added to rows sorted once.
+ */
+export function addShiftRow(rows: readonly ShiftRow[], { line, column, length }: Insertion): ShiftRow[] {
+  const copy = rows.slice();
+  if (length <= 0) return copy;
+  // The first row not before the insertion; rows are few before the preamble (it is on the first lines).
+  let at = 0;
+  while (at < copy.length && (copy[at]![0] < line || (copy[at]![0] === line && copy[at]![1] < column))) at++;
+  const found = copy[at];
+  if (found && found[0] === line && found[1] === column) copy[at] = [line, column, found[2] + length];
+  else copy.splice(at, 0, [line, column, length]);
+  return copy;
+}
+
 /** Per line, the rows of that line in column order. */
 function byLine(rows: readonly ShiftRow[]): Map<number, ShiftRow[]> {
   const lines = new Map<number, ShiftRow[]>();

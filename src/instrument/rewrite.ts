@@ -2,7 +2,7 @@ import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
 import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } from './abi.js';
 import { createLineIndex, type LineIndex } from './lines.js';
-import { createColumnMap, createShiftRows, type Insertion } from './positions.js';
+import { addShiftRow, createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { findMapComment, readSourceMap } from './source-map.js';
 import { findStateAccesses, STATE_TABLE } from './state-access.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
@@ -91,18 +91,23 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
     const { line, column } = createLineIndex(source).positionOf(firstError.labels[0]?.start ?? 0);
     throw new InstrumentSyntaxError(options.url, line, column, firstError.message);
   }
+  const program = parsed.program;
+  // One line index for the sites, the state table's rows and the shift rows, built only for a module that changes.
+  let index: LineIndex | undefined;
+  const lineIndex = () => (index ??= createLineIndex(source));
+  // The module's shared state is tracked whether it awaits or not (state-access.ts).
+  const state = findStateAccesses(program, lineIndex);
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
   // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
-  // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without building their AST.
-  const program = parsed.program;
-  // The module's shared state is tracked whether it awaits or not (state-access.ts).
-  const state = findStateAccesses(source, program);
+  // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without walking their AST for them.
   const awaits = /\bawait\b|__awaiter|asynctogenerator|asyncgenerator|__async\b/i.test(source);
   const points = awaits ? findPoints(source, program as unknown as AnyNode) : [];
   if (points.length === 0 && !state) return untouched;
 
-  const lines = createLineIndex(source);
-  const sourceMap = options.sourceMaps === false ? undefined : readSourceMap(source, filename);
+  const lines = lineIndex();
+  // The map comment is looked for once (a scan of the whole text): for the map, or to leave out one that cannot be read.
+  const mapComment = options.sourceMaps === false ? undefined : findMapComment(source);
+  const sourceMap = mapComment && readSourceMap(source, filename, mapComment);
   points.sort((a, b) => a.keyword - b.keyword);
   const sites = points.map((point): SiteRow => {
     const { line, column } = lines.positionOf(point.keyword);
@@ -135,17 +140,19 @@ export function rewriteAwaits(source: string, filename: string, options: Rewrite
   const preamblePosition = lines.positionOf(at.offset);
   let text = '';
   let shifts: ShiftRow[] = [];
+  const rows = createShiftRows(insertions);
+  const head = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},`;
+  const table = state && state.rows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(state.rows)})` : '';
   for (let length = 0, tries = 0; tries < 5; tries++) {
-    shifts = createShiftRows([...insertions, { ...preamblePosition, length }]);
+    shifts = addShiftRow(rows, { ...preamblePosition, length });
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
-    const table = state && state.rows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(state.rows)})` : '';
-    text = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},${json(registered)})${table};`;
+    text = `${head}${json(registered)})${table};`;
     if (text.length === length) break;
     length = text.length;
   }
   // A map that cannot be read (an index map, a file that does not parse) would be applied by Node to the
   // shifted columns: without it, frames name the rewritten code, which the shift rows map back exactly.
-  const unusable = !sourceMap && options.sourceMaps !== false ? findMapComment(source) : undefined;
+  const unusable = sourceMap ? undefined : mapComment;
   const comment = sourceMap
     ? { ...sourceMap.comment, text: sourceMap.formatInline(createColumnMap(shifts), new Set(shifts.map(([line]) => line))) }
     : unusable && { ...unusable, text: '// (racecheck: source map not readable, left out)' };
@@ -198,15 +205,42 @@ function json(value: unknown): string {
 }
 
 /**
+ * Text without which a part of a module holds no scheduling point outside a lowered body: `await` (the
+ * keyword of an await and of a `for await`, which cannot be spelled with escapes, and part of `__awaiter`),
+ * the other helpers' names that mark a lowered body (transpiled.ts: `__async`, `__asyncGenerator`,
+ * `_asyncToGenerator`, `_wrapAsyncGenerator`), and `__generator`, whose call lies between `__awaiter`'s
+ * call and the state machine it marks. A backslash counts too: an escape can spell a helper's name in an
+ * identifier or a string key.
+ */
+const POINT_TEXT = /await|__async|__generator|asyncgenerator|asynctogenerator|\\/gi;
+
+/**
  * Finds every await, every `for await` and every transpiled await. A plain walk over the node's
  * properties, not oxc-parser's Visitor: that one loads its implementation with require(), which Node 22
  * refuses inside a module-hooks thread.
+ *
+ * The walk skips a node whose text holds none of POINT_TEXT while it is outside a lowered body (nodes nest
+ * in the text): nothing in it can be an await, a `for await` or a helper's call, and its yields and returns
+ * are not a lowered body's. A lowered body's own function is entered, whatever its text.
  */
 function findPoints(source: string, program: AnyNode): Point[] {
   const points: Point[] = [];
   const lowered = new Map<AnyNode, LoweredBody>();
   const innerYields = new Set<AnyNode>();
+  const offsets = Array.from(source.matchAll(POINT_TEXT), (match) => match.index);
+  /** Whether one of `offsets` is in [start, end). */
+  const holdsPointText = (start: number, end: number): boolean => {
+    let low = 0;
+    let high = offsets.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((offsets[mid] ?? 0) < start) low = mid + 1;
+      else high = mid;
+    }
+    return low < offsets.length && (offsets[low] ?? 0) < end;
+  };
   const visit = (node: AnyNode, body: LoweredBody | undefined): void => {
+    if (body === undefined && !(lowered.size > 0 && lowered.has(node)) && !holdsPointText(node.start, node.end)) return;
     switch (node.type) {
       case 'AwaitExpression':
         points.push({ keyword: node.start, kind: 'await', operand: node.argument as Span });
@@ -234,8 +268,9 @@ function findPoints(source: string, program: AnyNode): Point[] {
         }
         break;
     }
-    // A function starts a new body: yields belong to the nearest function only.
-    const inner = FUNCTION_TYPES.has(node.type) ? lowered.get(node) : body;
+    // A function starts a new body: yields belong to the nearest function only. While no body is marked
+    // (most modules: nothing lowered), there is none to enter: a body is marked at its call, before its visit.
+    const inner = lowered.size === 0 ? body : FUNCTION_TYPES.has(node.type) ? lowered.get(node) : body;
     for (const key in node) {
       if (key === 'parent') continue;
       const value = node[key];

@@ -51,9 +51,11 @@ export function findMapComment(code: string): { start: number; end: number; refe
   return match?.[1] ? { start: match.index, end: match.index + match[0].length, reference: match[1] } : undefined;
 }
 
-/** The source map of compiled `code` (inline or in a file next to it), or undefined when it has none that can be read. */
-export function readSourceMap(code: string, filename: string): SourceMap | undefined {
-  const comment = findMapComment(code);
+/**
+ * The source map of compiled `code` (inline or in a file next to it), or undefined when it has none that can
+ * be read. `comment` is its map comment, when the caller has looked for it already.
+ */
+export function readSourceMap(code: string, filename: string, comment = findMapComment(code)): SourceMap | undefined {
   if (!comment) return undefined;
   const moduleUrl = pathToFileURL(filename);
   const { reference } = comment;

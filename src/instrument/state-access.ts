@@ -19,6 +19,7 @@
  * missed access makes an explanation less complete, never a program behave differently.
  */
 import type { StateRow } from './abi.js';
+import type { LineIndex } from './lines.js';
 
 export interface StateEdit {
   readonly offset: number;
@@ -57,11 +58,19 @@ interface Binding {
   readonly scope: Scope;
   /** Initialised with a new object, array, Map or Set (`const cache = new Map()`). */
   readonly objectLike: boolean;
+  /**
+   * Whether it can be tracked at all (see `isTracked`): a `let` or `var`, or a `const` holding an object.
+   * The references of the others (parameters, functions, imports, a `const` of a number) are never asked
+   * for: they are not kept.
+   */
+  readonly watched: boolean;
   /** The class it was made with, for `new X(…)`. */
   readonly made?: string;
   readonly refs: Ref[];
   /** Written somewhere other than its declaration (including writes that cannot be rewritten). */
   mutated: boolean;
+  /** In `Resolver.bindings` already. */
+  listed: boolean;
 }
 
 type Role = 'read' | 'shorthand' | 'write' | 'compound' | 'update';
@@ -88,24 +97,35 @@ interface PrivateRef {
 const TYPE_KEYS = new Set(['typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeArguments', 'implements']);
 /** Declarations that exist only for the type checker. */
 const TYPE_ONLY = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSDeclareFunction', 'TSEnumDeclaration', 'TSImportEqualsDeclaration', 'TSExportAssignment', 'TSNamespaceExportDeclaration']);
+
+/**
+ * Whether a node is one of TYPE_ONLY, asked of every node by both passes. Their names all start with `TS`,
+ * which is checked first: the parser's type names are strings of their own, one per node, and looking one up
+ * in a set hashes it.
+ */
+function isTypeOnly(type: string): boolean {
+  return type.startsWith('TS') && TYPE_ONLY.has(type);
+}
+
 const FUNCTIONS = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
 const LOGICAL_ASSIGNMENT = new Set(['||=', '&&=', '??=']);
 
 /**
  * Finds the shared state of a module and the edits that make it observable. `program` is the module's
- * ESTree AST (oxc-parser). Returns null when there is nothing to track, or when the analysis met
- * something it does not handle (the module then runs with its awaits rewritten only).
+ * ESTree AST (oxc-parser); `lines` gives the line index of its source, which the rewrite shares (it is
+ * asked for only when there are rows to place). Returns null when there is nothing to track, or when the
+ * analysis met something it does not handle (the module then runs with its awaits rewritten only).
  */
-export function findStateAccesses(source: string, program: unknown): StateAccesses | null {
+export function findStateAccesses(program: unknown, lines: () => LineIndex): StateAccesses | null {
   try {
-    return analyse(source, program as Node);
+    return analyse(program as Node, lines);
   } catch {
     // A construct the analysis does not know, or a nesting too deep for it: track nothing in this module.
     return null;
   }
 }
 
-function analyse(source: string, program: Node): StateAccesses | null {
+function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | null {
   const scopes = new Map<Node, Scope>();
   const moduleScope = createScope(null, true);
   scopes.set(program, moduleScope);
@@ -116,11 +136,10 @@ function analyse(source: string, program: Node): StateAccesses | null {
   const resolver = new Resolver(scopes, privateRefs);
   resolver.visit(program, moduleScope, moduleScope, []);
 
-  const lines = lineStarts(source);
   const rows: StateRow[] = [];
   const edits: StateEdit[] = [];
   const entry = (display: string, node: Node, identity: number | string, made?: string): string => {
-    const { line, column } = positionOf(lines, node.start);
+    const { line, column } = lineIndex().positionOf(node.start);
     rows.push(made === undefined ? [display, line, column, identity] : [display, line, column, identity, made]);
     return `${STATE_TABLE}[${rows.length - 1}]`;
   };
@@ -215,23 +234,25 @@ function declare(scope: Scope, name: string, kind: BindingKind, init?: Node | nu
   const objectLike = node?.type === 'NewExpression' || node?.type === 'ObjectExpression' || node?.type === 'ArrayExpression';
   const callee = node?.type === 'NewExpression' ? (node.callee as Node) : undefined;
   const made = callee?.type === 'Identifier' ? (callee.name as string) : undefined;
-  scope.bindings.set(name, made === undefined ? { name, kind, scope, objectLike, refs: [], mutated: false } : { name, kind, scope, objectLike, made, refs: [], mutated: false });
+  const watched = kind !== 'other' && (kind !== 'const' || objectLike);
+  scope.bindings.set(
+    name,
+    made === undefined ? { name, kind, scope, objectLike, watched, refs: [], mutated: false, listed: false } : { name, kind, scope, objectLike, made, watched, refs: [], mutated: false, listed: false },
+  );
 }
 
 function isNode(value: unknown): value is Node {
   return value !== null && typeof value === 'object' && typeof (value as Node).type === 'string';
 }
 
-function children(node: Node, visit: (child: Node, key: string) => void): void {
-  for (const key in node) {
-    if (key === 'parent' || TYPE_KEYS.has(key)) continue;
-    const value = node[key];
-    if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) visit(item, key);
-    } else if (isNode(value)) {
-      visit(value, key);
-    }
-  }
+/**
+ * Whether a key of a node holds children to walk into: not the types (TYPE_KEYS), not a parent link.
+ * Both passes walk most of a module's nodes through their keys, each in a loop of its own
+ * (`declareChildren`, `Resolver.visitChildren`) rather than through a callback, which made a closure per
+ * node in each pass.
+ */
+function isChildKey(key: string): boolean {
+  return key !== 'parent' && !TYPE_KEYS.has(key);
 }
 
 function unwrapExpression(node: Node | null | undefined): Node | null | undefined {
@@ -270,7 +291,7 @@ function patternNames(pattern: Node | null | undefined, out: string[] = []): str
 
 /** Pass 1: scopes and the bindings each declares (var and function hoisting included). */
 function declareAll(node: Node, scope: Scope, scopes: Map<Node, Scope>, classes: Node[]): void {
-  if (TYPE_ONLY.has(node.type)) {
+  if (isTypeOnly(node.type)) {
     if ((node.type === 'TSEnumDeclaration' || node.type === 'TSImportEqualsDeclaration') && isNode(node.id)) declare(scope, (node.id as Node).name as string, 'other');
     return;
   }
@@ -347,11 +368,23 @@ function declareAll(node: Node, scope: Scope, scopes: Map<Node, Scope>, classes:
       if (node.type === 'CatchClause' && node.param) {
         for (const name of patternNames(node.param as Node)) declare(inner, name, 'other');
       }
-      children(node, (child) => declareAll(child, inner, scopes, classes));
+      declareChildren(node, inner, scopes, classes);
       return;
     }
   }
-  children(node, (child) => declareAll(child, scope, scopes, classes));
+  declareChildren(node, scope, scopes, classes);
+}
+
+function declareChildren(node: Node, scope: Scope, scopes: Map<Node, Scope>, classes: Node[]): void {
+  for (const key in node) {
+    const value = node[key];
+    if (value === null || typeof value !== 'object' || !isChildKey(key)) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) declareAll(item, scope, scopes, classes);
+    } else if (isNode(value)) {
+      declareAll(value, scope, scopes, classes);
+    }
+  }
 }
 
 /** Default values in patterns (`{ a = f() }`) are expressions: functions and classes in them get scopes too. */
@@ -379,8 +412,8 @@ function declarePatternDefaults(pattern: Node | null | undefined, scope: Scope, 
 
 /** Pass 2: every reference, resolved to its binding, with its role. */
 class Resolver {
+  /** The watched bindings that are referenced, in the order of their first reference. */
   readonly bindings: Binding[] = [];
-  private readonly seen = new Set<Binding>();
 
   constructor(
     private readonly scopes: Map<Node, Scope>,
@@ -389,7 +422,7 @@ class Resolver {
 
   /** `fields` is the stack of private field names declared by the enclosing classes, innermost last. */
   visit(node: Node, scope: Scope, fn: Scope, fields: readonly Set<string>[]): void {
-    if (TYPE_ONLY.has(node.type) || node.declare === true) return;
+    if (isTypeOnly(node.type) || node.declare === true) return;
     const own = this.scopes.get(node);
     const inner = own ?? scope;
     const innerFn = own && own.fn === own ? own : fn;
@@ -500,7 +533,19 @@ class Resolver {
         return;
       }
     }
-    children(node, (child) => this.visit(child, inner, innerFn, fields));
+    this.visitChildren(node, inner, innerFn, fields);
+  }
+
+  private visitChildren(node: Node, scope: Scope, fn: Scope, fields: readonly Set<string>[]): void {
+    for (const key in node) {
+      const value = node[key];
+      if (value === null || typeof value !== 'object' || !isChildKey(key)) continue;
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) this.visit(item, scope, fn, fields);
+      } else if (isNode(value)) {
+        this.visit(value, scope, fn, fields);
+      }
+    }
   }
 
   private visitBody(body: Node, scope: Scope, fn: Scope, fields: readonly Set<string>[]): void {
@@ -592,6 +637,8 @@ class Resolver {
 
   private resolve(name: string, scope: Scope): Binding | undefined {
     for (let current: Scope | null = scope; current; current = current.parent) {
+      // Most block scopes declare nothing.
+      if (current.bindings.size === 0) continue;
       const binding = current.bindings.get(name);
       if (binding) return binding;
     }
@@ -607,32 +654,11 @@ class Resolver {
     const binding = this.resolve(node.name as string, scope);
     if (!binding) return;
     if (role !== 'read' && role !== 'shorthand') binding.mutated = true;
+    if (!binding.watched) return;
     binding.refs.push({ node, role, fn, whole });
-    if (!this.seen.has(binding)) {
-      this.seen.add(binding);
+    if (!binding.listed) {
+      binding.listed = true;
       this.bindings.push(binding);
     }
   }
-}
-
-function lineStarts(source: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < source.length; i++) {
-    const code = source.charCodeAt(i);
-    if (code === 10) starts.push(i + 1);
-    else if (code === 13 && source.charCodeAt(i + 1) !== 10) starts.push(i + 1);
-    else if (code === 0x2028 || code === 0x2029) starts.push(i + 1);
-  }
-  return starts;
-}
-
-function positionOf(starts: readonly number[], offset: number): { line: number; column: number } {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if ((starts[mid] ?? 0) <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
 }
