@@ -40,10 +40,12 @@ const SHARED_PROCESS = [
  * project) come after the first ones, so that no worker sits waiting for it while there is other work.
  */
 const LONGEST_FIRST = [
-  'test/instrument/differential.test.ts',
   'test/cli/main.test.ts',
   'test/vitest/plugin.test.ts',
   'test/scheduler/false-reds.test.ts',
+  'test/instrument/differential-1.test.ts',
+  'test/instrument/differential-2.test.ts',
+  'test/instrument/differential-3.test.ts',
   'test/cli/child.test.ts',
   'test/types/ts-setups.test.ts',
   'test/report/html-browser.test.ts',

@@ -3,7 +3,7 @@
  * rewrite benchmark (bench/rewrite.ts) see them: every .js/.mjs/.cjs/.ts/.mts/.cts file that is not a
  * declaration file, with the source type Node would load it with.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const SOURCE = /\.(?:[cm]?[jt]s)$/;
@@ -48,4 +48,23 @@ export function sourceTypeOf(file: string): 'module' | 'commonjs' {
     return type;
   }
   return 'commonjs';
+}
+
+/**
+ * Splits `files` into `count` parts of about the same number of bytes (the rewrite's cost grows with a
+ * file's size, and a few bundles of megabytes weigh as much as thousands of small files): largest first,
+ * each to the lightest part so far, ties by path. The same files give the same parts, whatever order they
+ * were listed in, and every file is in exactly one part. Each part keeps the files' listing order.
+ */
+export function partitionBySize(files: readonly string[], count: number): string[][] {
+  const sized = files.map((file, index) => ({ file, index, size: statSync(file).size }));
+  const bySize = [...sized].sort((a, b) => b.size - a.size || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const parts = Array.from({ length: count }, () => ({ bytes: 0, members: [] as { file: string; index: number }[] }));
+  for (const entry of bySize) {
+    let lightest = parts[0]!;
+    for (const part of parts) if (part.bytes < lightest.bytes) lightest = part;
+    lightest.bytes += entry.size;
+    lightest.members.push(entry);
+  }
+  return parts.map((part) => part.members.sort((a, b) => a.index - b.index).map((member) => member.file));
 }

@@ -1,0 +1,4 @@
+import { describeDifferentialPart } from '../support/differential.js';
+
+/** The first of the differential test's parts (test/support/differential.ts), which vitest's workers run side by side. */
+describeDifferentialPart(1);
