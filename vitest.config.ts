@@ -34,6 +34,26 @@ const SHARED_PROCESS = [
 ];
 
 /**
+ * Files that run the CLI in this process (`main()`, test/cli/helpers.ts) and start processes (its child
+ * processes run the scenarios), and install nothing here: no runtime, no module hooks (a TypeScript config
+ * or reporter loads through tsx's, so config.test.ts is not here), no fake timers. They share worker
+ * processes, and so import the CLI once per worker instead of once per file.
+ */
+const SHARED_CLI = [
+  'test/advise/cli.test.ts',
+  'test/cli/child.test.ts',
+  'test/cli/main.test.ts',
+  'test/cli/outputs.test.ts',
+  'test/cli/replay.test.ts',
+  'test/cli/run.test.ts',
+  'test/cli/shard.test.ts',
+  'test/cli/worker-pool.test.ts',
+  'test/explain/report-size.test.ts',
+  'test/report/html.test.ts',
+  'test/scenario/load.test.ts',
+];
+
+/**
  * The files that take longest, longest first. Vitest orders a run by the durations it recorded in the last
  * one; a fresh clone has none, and by file size these would start late and finish last. The files that
  * wait for a step of the shared preparation (test/support/global-setup.ts: the library's run, the packed
@@ -64,6 +84,7 @@ class LongestFirst extends BaseSequencer {
 }
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const SHARED_SETUP = 'test/support/process-state.ts';
 
 export default defineConfig({
   resolve: {
@@ -88,17 +109,22 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
+      // Files that change nothing outside themselves share worker processes instead of starting one each;
+      // test/support/process-state.ts fails a file that leaves the process changed.
       {
         extends: true,
-        // Files that change nothing outside themselves share a worker process instead of starting one each.
-        test: { name: 'unit', include: SHARED_PROCESS, isolate: false },
+        test: { name: 'unit', include: SHARED_PROCESS, isolate: false, setupFiles: [SHARED_SETUP] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: SHARED_CLI, isolate: false, setupFiles: [SHARED_SETUP] },
       },
       {
         extends: true,
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts'],
-          exclude: SHARED_PROCESS,
+          exclude: [...SHARED_PROCESS, ...SHARED_CLI],
           // Packs racecheck and @racecheck/sync once, and installs them into one project, for the tests that need it.
           globalSetup: ['test/support/global-setup.ts'],
         },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { LIBRARY_COMMAND, npmEnv, type Prepared, type PreparedStep, stepFile } from './prepared.js';
+import { LIBRARY_COMMAND, npmEnv, registryEnv, type Prepared, type PreparedStep, stepFile } from './prepared.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VITEST_VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version;
@@ -17,7 +17,7 @@ interface Ran {
 
 function npm(args: readonly string[], cwd: string): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile('npm', args, { cwd, env: npmEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('npm', args, { cwd, env: registryEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
