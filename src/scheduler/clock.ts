@@ -1,5 +1,11 @@
-import { context } from './context.js';
 import type { Candidate } from './types.js';
+
+/** Where a timer refreshed after its run ended goes: the running run's clock and task (virtual-globals.ts sets it). */
+let adoptingRun: () => { readonly clock: VirtualClock; readonly taskIndex: number } | undefined = () => undefined;
+
+export function setAdoptingRun(find: typeof adoptingRun): void {
+  adoptingRun = find;
+}
 
 /** The instant every run's virtual `Date` starts at: 2000-01-01T00:00:00.000Z. */
 export const VIRTUAL_EPOCH = 946_684_800_000;
@@ -62,11 +68,11 @@ export class VirtualTimer implements Candidate {
    */
   refresh(): this {
     if (this.revoked) return this;
-    const run = context.run;
     if (this.clock.disposed) {
-      if (run === null) return this;
+      const run = adoptingRun();
+      if (run === undefined) return this;
       this.clock = run.clock;
-      this.taskIndex = run.currentTaskIndex();
+      this.taskIndex = run.taskIndex;
     }
     if (this.cleared) this.clock.revive(this);
     else this.clock.reschedule(this, this.clock.now + this.delay);

@@ -1,5 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { VIRTUAL_EPOCH, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
+import { setAdoptingRun, VIRTUAL_EPOCH, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
 import { context, eventPromises, real } from './context.js';
 
 type Callback = (...args: unknown[]) => unknown;
@@ -21,6 +21,10 @@ export function installVirtualGlobals(): void {
   const timersPromises = createRequire(import.meta.url)('node:timers/promises') as Record<string, unknown>;
   const events = createRequire(import.meta.url)('node:events') as Record<string, unknown> & { once: Callback };
 
+  setAdoptingRun(() => {
+    const run = context.run;
+    return run === null ? undefined : { clock: run.clock, taskIndex: run.currentTaskIndex() };
+  });
   const schedule = (kind: 'timeout' | 'interval', original: Callback) =>
     function (callback: Callback, delay?: unknown, ...args: unknown[]): unknown {
       const run = context.run;
