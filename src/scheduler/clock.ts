@@ -136,11 +136,11 @@ export class VirtualClock {
   /** Accepts a handle or its numeric id, like Node's clear* functions; anything else is ignored. */
   clear(handle: unknown): void {
     const timer = handle instanceof VirtualTimer ? handle : this.byId?.get(Number(handle));
-    if (!timer || timer.cleared) {
-      timer?.revoke();
-      return;
-    }
+    if (!timer) return;
+    const pending = !timer.cleared;
+    // A fired or dropped timer is revoked too: a later refresh must not revive what the program cleared.
     timer.revoke();
+    if (!pending) return;
     this.byId?.delete(timer.id);
     this.remove(timer);
   }

@@ -302,7 +302,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (pause.external) {
       this.externalWaits--;
       // Settled by I/O while racecheck waits for it: the task resumes before the next I/O callback.
-      this.watch?.wake(pause.eventTied || !this.othersWaitOnIo(pause.task));
+      this.watch?.wake(pause.eventTied || !this.waitsOutside(pause.task));
     }
   }
 
@@ -760,27 +760,16 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   /**
-   * Whether a task waits on something racecheck does not settle: a pending value at an await, or, for an
-   * unfinished task with no await waiting, the promise it returned (a call into code that is not instrumented).
+   * Whether a continuation waits on something racecheck does not settle: a pending value at an await, or, for
+   * an unfinished task with no await waiting and none ready, the promise it returned (a call into code that
+   * is not instrumented). `except`: that task's own call does not count.
    */
-  private waitsOutside(): boolean {
+  private waitsOutside(except?: TaskRecord): boolean {
     if (this.externalWaits > 0) return true;
     if (this.unsettled === 0) return false;
     const waiting = new Set<TaskRecord>();
     for (const pause of this.waiting) waiting.add(pause.task);
-    return this.tasks.some((task) => !task.settled && !waiting.has(task));
-  }
-
-  /**
-   * Whether another continuation waits on something I/O could settle: another pause on a pending value, or
-   * a task other than `task` inside code that is not instrumented (see waitsOutside).
-   */
-  private othersWaitOnIo(task: TaskRecord): boolean {
-    if (this.externalWaits > 0) return true;
-    if (this.unsettled <= 1) return false;
-    const waiting = new Set<TaskRecord>();
-    for (const pause of this.waiting) waiting.add(pause.task);
-    return this.tasks.some((other) => other !== task && !other.settled && !waiting.has(other) && (this.readyCount[other.index] ?? 0) === 0);
+    return this.tasks.some((task) => task !== except && !task.settled && !waiting.has(task) && (this.readyCount[task.index] ?? 0) === 0);
   }
 
   private reportDeadlock(): void {

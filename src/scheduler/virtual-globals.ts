@@ -137,12 +137,15 @@ async function* tickVirtually(delay: unknown, value: unknown, signal: AbortSigna
   const run = context.run!;
   let ticks = 0;
   let wake: (() => void) | undefined;
+  const release = () => {
+    wake?.();
+    wake = undefined;
+  };
   const timer = run.clock.add(
     'interval',
     () => {
       ticks++;
-      wake?.();
-      wake = undefined;
+      release();
     },
     delay,
     [],
@@ -152,8 +155,7 @@ async function* tickVirtually(delay: unknown, value: unknown, signal: AbortSigna
   if (!ref) timer.unref();
   const onAbort = () => {
     run.clock.clear(timer);
-    wake?.();
-    wake = undefined;
+    release();
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
