@@ -25,6 +25,8 @@ export class InstrumentationError extends Error {
 
 const SELF_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let installed: string | undefined;
+/** Why the installation failed part-way, if it did: every later call says so rather than load without it. */
+let failed: InstrumentationError | undefined;
 
 /**
  * Installs, once per thread: racecheck's module hook, tsx to load TypeScript, and a CommonJS compile hook.
@@ -40,19 +42,27 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
     exclude: [...(options.exclude ?? [])],
   };
   const key = JSON.stringify(config);
+  if (failed) throw failed;
   if (installed !== undefined) {
     if (installed !== key) throw new InstrumentationError('instrumentation is already installed in this thread with other include/exclude rules');
     return;
   }
   installed = key;
-  // Hooks chain last-in first-out: registered before tsx, this hook runs after tsx's load asked for the
-  // source, so it rewrites the TypeScript as written and tsx compiles the result.
-  register(new URL('./hooks.js', import.meta.url), { data: config });
-  registerTsxEsm();
-  registerTsxCjs();
-  const instrumented = createInstrumentMatcher(config);
-  hookCommonJs(instrumented);
-  hookCommonJsInThread(instrumented);
+  try {
+    // Hooks chain last-in first-out: registered before tsx, this hook runs after tsx's load asked for the
+    // source, so it rewrites the TypeScript as written and tsx compiles the result.
+    register(new URL('./hooks.js', import.meta.url), { data: config });
+    registerTsxEsm();
+    registerTsxCjs();
+    const instrumented = createInstrumentMatcher(config);
+    hookCommonJs(instrumented);
+    hookCommonJsInThread(instrumented);
+  } catch (error) {
+    // Some hooks may be in and others not (TypeScript would then load as an unknown extension): that
+    // is no state to load a scenario in, and the cause is what the user needs to see.
+    failed = new InstrumentationError(`installing the module hooks failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw failed;
+  }
 }
 
 type Compile = (this: unknown, content: string, filename: string) => unknown;
