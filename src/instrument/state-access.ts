@@ -59,7 +59,7 @@ interface Binding {
   /** Initialised with a new object, array, Map or Set (`const cache = new Map()`). */
   readonly objectLike: boolean;
   /**
-   * Whether it can be tracked at all (see `isTracked`): a `let` or `var`, or a `const` holding an object.
+   * Whether it can be tracked at all (`isTracked` asks it first): a `let` or `var`, or a `const` holding an object.
    * The references of the others (parameters, functions, imports, a `const` of a number) are never asked
    * for: they are not kept.
    */
@@ -209,11 +209,10 @@ function closing(offset: number, text: string, start: number, length: number): S
 }
 
 function isTracked(binding: Binding): boolean {
-  if (binding.kind === 'other') return false;
+  // `watched` holds the rule of kinds: a `let` or `var`, or a `const` holding an object (which objectLike then is).
+  if (!binding.watched) return false;
   const shared = binding.scope.fn.isModule || binding.refs.some((ref) => ref.fn !== binding.scope.fn);
-  if (!shared) return false;
-  if (binding.kind === 'const') return binding.objectLike;
-  return binding.mutated || binding.objectLike;
+  return shared && (binding.mutated || binding.objectLike);
 }
 
 function createScope(parent: Scope | null, fn: boolean): Scope {
