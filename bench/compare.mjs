@@ -4,6 +4,7 @@
 // build's median over the rounds, and its ratio to the first build's.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { median } from './median.mjs';
 
 const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
 if (dirs.length < 2) {
@@ -22,7 +23,6 @@ for (let round = 0; round < rounds; round++) {
     }
   }
 }
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const programs = [...new Set([...rates.keys()].map((key) => key.split('|')[0]))];
 console.log(`runs/s, median of ${rounds} alternating rounds\n`);
 console.log(`| program | ${dirs.map((dir, i) => (i === 0 ? path.basename(dir) : `${path.basename(dir)} | ratio`)).join(' | ')} |`);

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.mjs';
 
 const here = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dirs = (process.argv.length > 2 ? process.argv.slice(2) : [here]).map((dir) => path.resolve(dir));
@@ -83,7 +84,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const name = (dir) => (dir === here ? `${path.basename(dir)} (this checkout)` : path.basename(dir));
 console.log(`Child start-up: one child per file, --runs 1 --seed 1 · ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length} · Node ${process.version} · median of ${rounds} alternating rounds\n`);
 console.log(`| file | ${dirs.map((dir, i) => (i === 0 ? `${name(dir)} CPU ms | wall ms` : `${name(dir)} CPU ms | ratio | wall ms`)).join(' | ')} |`);

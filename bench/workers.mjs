@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const node = process.env.NODE_BINARY ?? process.execPath;
@@ -18,7 +19,6 @@ const time = (workers) => {
   const report = JSON.parse(result.stdout.toString());
   return { elapsed, files: new Set(report.scenarios.map((s) => s.file)).size, scenarios: report.scenarios.length };
 };
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const one = [];
 const many = [];
