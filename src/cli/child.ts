@@ -69,13 +69,13 @@ delete process.env[INSTRUMENT_VARIABLE];
 let configure: (config: InstrumentConfig) => void = () => undefined;
 const instrumentation = given ? Promise.resolve(JSON.parse(given) as InstrumentConfig) : new Promise<InstrumentConfig>((resolve) => (configure = resolve));
 const modules = (async () => {
-  const loaded = await Promise.all([import('../core/load.js'), import('../core/search.js'), import('../scheduler/runtime.js'), import('../instrument/register.js'), import('../scheduler/settings.js')]);
-  const [, , runtime, register] = loaded;
+  // One import of one module graph (child-modules.ts), not several side by side.
+  const loaded = await import('./child-modules.js');
   const instrument = await instrumentation;
-  runtime.onSitesRegistered(onSites);
-  runtime.installRuntime();
+  loaded.onSitesRegistered(onSites);
+  loaded.installRuntime();
   try {
-    register.installInstrumentation({ cwd: instrument.cwd, include: instrument.include, exclude: instrument.exclude });
+    loaded.installInstrumentation({ cwd: instrument.cwd, include: instrument.include, exclude: instrument.exclude });
   } catch {
     // Reported when the job's file loads with these settings.
   }
@@ -94,7 +94,7 @@ const job = new Promise<ChildJob>((resolve) => {
 
 
 async function main(job: ChildJob): Promise<void> {
-  const [{ loadScenarioModule, LoadError }, { runScenario }, , , { resolveRuns, resolveLimits, strategyNameOf }] = await modules;
+  const { loadScenarioModule, LoadError, runScenario, resolveRuns, resolveLimits, strategyNameOf } = await modules;
 
   phase = 'loading';
   // Nothing of the scenario's has run yet: whatever runs at the end and was not here now is to be ended.
@@ -278,7 +278,7 @@ function installDeathHooks(): void {
   };
 }
 
-function toReportError(error: InstanceType<Awaited<typeof modules>[0]['LoadError']>): ReportError {
+function toReportError(error: InstanceType<Awaited<typeof modules>['LoadError']>): ReportError {
   return {
     message: error.message,
     ...(error.sourceStack ? { stack: error.sourceStack } : {}),
