@@ -392,19 +392,23 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
+          // A wait follows: the clock reading of the drain before it is stale after it, and were it used, the
+          // wait (a peer's 300 ms answer) would count as the next step's own time, a blocked loop that is not.
           if (this.ioMayWake()) {
             this.sawIo = true;
+            this.reading = 0;
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
           }
           if (this.advanceClock()) continue;
+          this.reading = 0;
           return this.lastLook();
         }
         if (this.trace.length >= maxSteps) {
           this.fail('max-steps', maxStepsMessage(maxSteps));
           continue;
         }
-        // The drain of the step before read the clock; a wait since then did not.
+        // The drain of the step before read the clock, unless the loop waited since (the waits clear it).
         const now = this.reading || real.performanceNow();
         this.reading = 0;
         if (now - this.startedAt > timeoutMs) {
