@@ -4,10 +4,13 @@
 // `--rounds` times (default 5) while one busy process per core keeps every core saturated, all with one fixed
 // seed, and compares each scenario's verdict (status and violation kind) with the idle run's. A verdict that
 // changes under load is a verdict that depends on how busy the machine is: the check prints every difference and
-// exits 1 on any. The busy processes are this script's own children, killed by PID when it ends, fails or is
+// exits 1 on any. Each round also runs the correct programs of test/fixtures/trust (real peers, streams, worker
+// threads, the thread pool) with three seeds at the default blocking limit, which the tests pin far higher:
+// each must pass, idle and busy, or the check exits 1 (a red that is the same idle and busy is still false). The busy processes are this script's own children, killed by PID when it ends, fails or is
 // interrupted (and each exits by itself if this script dies without killing it).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { CorpusError, ensureBuilt, ensureInstalled, formatTable, forwardSignals, includeArgs, loadBugs, runRacecheck } from '../corpus/lib.mjs';
 
 function parseArgs(argv) {
@@ -47,6 +50,38 @@ function createLoad() {
   };
 }
 
+/** Correct programs of test/fixtures/trust, each once with a filter (or the whole file): every run must pass. */
+const TRUST = [
+  ['virtual-keep-alive.ts'], ['virtual-timeouts.ts', 'answerInsideTimeout'], ['unref-close.ts', 'closeUnrefdSocket'],
+  ['unref-close.ts', 'closeInTeardown'], ['zlib-streams.ts', 'gzipPipeline'], ['zlib-streams.ts', 'largeGzipPipeline'],
+  ['zlib-streams.ts', 'compressionStream'], ['module-timer.ts', 'logAndWait'], ['worker-threads.ts', 'workerExit'],
+  ['worker-threads.ts', 'terminateInTask'], ['clock-zero.ts'], ['child-close.ts'], ['request-close.ts'], ['two-streams.ts'],
+  ['http-handler.ts', 'handlerBehindLock'], ['slow-peers.ts', 'slowServer'], ['slow-peers.ts', 'pooledSocket'],
+  ['long-requests.ts'], ['real-io.ts', 'separateFiles'], ['phase-ticks.ts'], ['many-tasks.ts'],
+];
+const TRUST_SEEDS = [1, 2, 3];
+
+/** The fixtures' peer in a process of its own (its ports go to the fixtures in RACECHECK_SLOW_PEER); ends with stdin. */
+async function startSlowPeer() {
+  const peer = spawn(process.execPath, ['test/fixtures/trust/slow-peer-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: peer.stdout })) {
+    process.env.RACECHECK_SLOW_PEER = line;
+    return peer;
+  }
+  throw new CorpusError('stress: the slow peer (test/fixtures/trust/slow-peer-server.mjs) printed no ports');
+}
+
+async function trustVerdicts() {
+  const found = new Map();
+  for (const [file, filter] of TRUST) {
+    for (const seed of TRUST_SEEDS) {
+      const { report } = await runRacecheck([`test/fixtures/trust/${file}`, ...(filter ? ['--filter', filter] : []), '--seed', String(seed), '--runs', '10']);
+      for (const scenario of report.scenarios) found.set(`${scenario.id} (trust, seed ${seed})`, verdictOf(scenario));
+    }
+  }
+  return found;
+}
+
 const verdictOf = (scenario) => (scenario.status === 'fail' ? `fail:${scenario.violation.kind}` : scenario.status);
 
 function verdicts(report) {
@@ -56,7 +91,9 @@ function verdicts(report) {
 async function runOnce(args, label) {
   const { report, wallMs } = await runRacecheck(args);
   process.stderr.write(`stress: ${label}: ${report.scenarios.length} scenarios in ${(wallMs / 1000).toFixed(1)} s\n`);
-  return verdicts(report);
+  const trust = await trustVerdicts();
+  process.stderr.write(`stress: ${label}: ${trust.size} runs of correct trust fixtures\n`);
+  return new Map([...verdicts(report), ...trust]);
 }
 
 function printComparison(idle, loaded) {
@@ -66,6 +103,7 @@ function printComparison(idle, loaded) {
   console.log(formatTable(header, rows));
   const differences = [];
   for (const id of ids) {
+    if (id.includes(' (trust, ') && idle.get(id) !== 'pass') differences.push(`${id}: a correct program, idle ${idle.get(id) ?? 'missing'}`);
     loaded.forEach((round, i) => {
       if (round.get(id) !== idle.get(id)) differences.push(`${id}: idle ${idle.get(id) ?? 'missing'}, busy round ${i + 1} ${round.get(id) ?? 'missing'}`);
     });
@@ -82,6 +120,8 @@ async function main() {
   const cores = os.availableParallelism();
   process.stderr.write(`stress: racecheck ${args.join(' ')}\n`);
 
+  const peer = await startSlowPeer();
+  process.once('exit', () => peer.kill());
   // The baseline is only as idle as the machine: other users' load shows in the load average printed with it.
   const idle = await runOnce(args, `idle run (load average ${os.loadavg()[0].toFixed(2)})`);
   const load = createLoad();
@@ -95,16 +135,17 @@ async function main() {
     for (let round = 1; round <= rounds; round++) loaded.push(await runOnce(args, `busy round ${round}/${rounds} (load average ${os.loadavg()[0].toFixed(2)})`));
   } finally {
     load.stop();
+    peer.kill();
   }
 
   console.log(`\nracecheck stress check · seed ${seed} · ${rounds} rounds with ${cores} busy processes on ${cores} cores · Node ${process.version}\n`);
   const { differences, scenarios } = printComparison(idle, loaded);
   if (differences.length > 0) {
-    console.log(`\n${differences.length} verdict(s) differ from the idle run:`);
+    console.log(`\n${differences.length} verdict(s) differ from the idle run, or a correct program failed:`);
     for (const difference of differences) console.log(`  - ${difference}`);
     return 1;
   }
-  console.log(`\nAll ${scenarios} verdicts identical to the idle run in all ${rounds} busy rounds.`);
+  console.log(`\nAll ${scenarios} verdicts identical to the idle run in all ${rounds} busy rounds, and every correct trust fixture passed.`);
   return 0;
 }
 
