@@ -6,8 +6,9 @@
 // changes under load is a verdict that depends on how busy the machine is: the check prints every difference and
 // exits 1 on any. Each round also runs the correct programs of test/fixtures/trust (real peers, streams, worker
 // threads, the thread pool) with three seeds at the default blocking limit, which the tests pin far higher:
-// each must pass, idle and busy, or the check exits 1 (a red that is the same idle and busy is still false). The busy processes are this script's own children, killed by PID when it ends, fails or is
-// interrupted (and each exits by itself if this script dies without killing it).
+// each must pass, idle and busy, or the check exits 1 (a red that is the same idle and busy is still false).
+// The busy processes are this script's own children, killed by PID when it ends, fails or is interrupted (and
+// each exits by itself if this script dies without killing it).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
@@ -50,7 +51,8 @@ function createLoad() {
   };
 }
 
-/** Correct programs of test/fixtures/trust, each once with a filter (or the whole file): every run must pass. */
+/** Correct programs of test/fixtures/trust, each with a filter (or the whole file): every run must pass. */
+const TRUST_DIR = 'test/fixtures/trust/';
 const TRUST = [
   ['virtual-keep-alive.ts'], ['virtual-timeouts.ts', 'answerInsideTimeout'], ['unref-close.ts', 'closeUnrefdSocket'],
   ['unref-close.ts', 'closeInTeardown'], ['zlib-streams.ts', 'gzipPipeline'], ['zlib-streams.ts', 'largeGzipPipeline'],
@@ -63,20 +65,20 @@ const TRUST_SEEDS = [1, 2, 3];
 
 /** The fixtures' peer in a process of its own (its ports go to the fixtures in RACECHECK_SLOW_PEER); ends with stdin. */
 async function startSlowPeer() {
-  const peer = spawn(process.execPath, ['test/fixtures/trust/slow-peer-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const peer = spawn(process.execPath, [`${TRUST_DIR}slow-peer-server.mjs`], { stdio: ['pipe', 'pipe', 'inherit'] });
   for await (const line of createInterface({ input: peer.stdout })) {
     process.env.RACECHECK_SLOW_PEER = line;
     return peer;
   }
-  throw new CorpusError('stress: the slow peer (test/fixtures/trust/slow-peer-server.mjs) printed no ports');
+  throw new CorpusError(`stress: the slow peer (${TRUST_DIR}slow-peer-server.mjs) printed no ports`);
 }
 
 async function trustVerdicts() {
   const found = new Map();
   for (const [file, filter] of TRUST) {
     for (const seed of TRUST_SEEDS) {
-      const { report } = await runRacecheck([`test/fixtures/trust/${file}`, ...(filter ? ['--filter', filter] : []), '--seed', String(seed), '--runs', '10']);
-      for (const scenario of report.scenarios) found.set(`${scenario.id} (trust, seed ${seed})`, verdictOf(scenario));
+      const { report } = await runRacecheck([`${TRUST_DIR}${file}`, ...(filter ? ['--filter', filter] : []), '--seed', String(seed), '--runs', '10']);
+      for (const scenario of report.scenarios) found.set(`${scenario.id} (seed ${seed})`, verdictOf(scenario));
     }
   }
   return found;
@@ -103,7 +105,7 @@ function printComparison(idle, loaded) {
   console.log(formatTable(header, rows));
   const differences = [];
   for (const id of ids) {
-    if (id.includes(' (trust, ') && idle.get(id) !== 'pass') differences.push(`${id}: a correct program, idle ${idle.get(id) ?? 'missing'}`);
+    if (id.startsWith(TRUST_DIR) && idle.get(id) !== 'pass') differences.push(`${id}: a correct program, idle ${idle.get(id) ?? 'missing'}`);
     loaded.forEach((round, i) => {
       if (round.get(id) !== idle.get(id)) differences.push(`${id}: idle ${idle.get(id) ?? 'missing'}, busy round ${i + 1} ${round.get(id) ?? 'missing'}`);
     });

@@ -392,23 +392,23 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
-          // A wait follows: the clock reading of the drain before it is stale after it, and were it used, the
+          // No decision follows the drain at once: the loop waits for I/O, takes its last looks or moves the
+          // clock first. The drain's clock reading is for a decision right after it; used after a wait, the
           // wait (a peer's 300 ms answer) would count as the next step's own time, a blocked loop that is not.
+          this.reading = 0;
           if (this.ioMayWake()) {
             this.sawIo = true;
-            this.reading = 0;
             this.waitForIo(true).then(this.afterIdleWait, this.failSchedule);
             return;
           }
           if (this.advanceClock()) continue;
-          this.reading = 0;
           return this.lastLook();
         }
         if (this.trace.length >= maxSteps) {
           this.fail('max-steps', maxStepsMessage(maxSteps));
           continue;
         }
-        // The drain of the step before read the clock, unless the loop waited since (the waits clear it).
+        // The drain of the step before read the clock, unless nothing could run after it (cleared above).
         const now = this.reading || real.performanceNow();
         this.reading = 0;
         if (now - this.startedAt > timeoutMs) {

@@ -16,7 +16,8 @@ interface Verdict {
 /**
  * Runs one scenario file through the CLI (the scenario runs in racecheck's child process, as for a user):
  * some of these bugs hide in a vitest worker, whose own handles give the event loop the turns a CLI child
- * does not get. `--max-blocking` is pinned: a step a busy machine stalls must not be what turns these red.
+ * does not get. `--max-blocking` is pinned (10 s unless given): a step a busy machine stalls must not be what
+ * turns these red.
  */
 async function verdicts(file: string, args: readonly string[], maxBlockingMs = 10_000): Promise<Verdict[]> {
   const { stdout, stderr } = await runMain([`test/fixtures/trust/${file}`, '--json', '--max-blocking', String(maxBlockingMs), ...args], { env: { RACECHECK_SLOW_PEER: process.env.RACECHECK_SLOW_PEER } });
