@@ -54,7 +54,8 @@ function createLoad() {
 /** Correct programs of test/fixtures/trust, each with a filter (or the whole file): every run must pass. */
 const TRUST_DIR = 'test/fixtures/trust/';
 const TRUST = [
-  ['virtual-keep-alive.ts'], ['virtual-timeouts.ts', 'answerInsideTimeout'], ['unref-close.ts', 'closeUnrefdSocket'],
+  ['virtual-keep-alive.ts'], ['virtual-timeouts.ts', 'answerInsideTimeout'], ['virtual-timeouts.ts', 'answerInsideAbortTimeout'],
+  ['virtual-timeouts.ts', 'silentAbortedByTimeout'], ['unref-close.ts', 'closeUnrefdSocket'],
   ['unref-close.ts', 'closeInTeardown'], ['zlib-streams.ts', 'gzipPipeline'], ['zlib-streams.ts', 'largeGzipPipeline'],
   ['zlib-streams.ts', 'compressionStream'], ['module-timer.ts', 'logAndWait'], ['worker-threads.ts', 'workerExit'],
   ['worker-threads.ts', 'terminateInTask'], ['clock-zero.ts'], ['child-close.ts'], ['request-close.ts'], ['two-streams.ts'],

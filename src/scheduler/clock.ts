@@ -14,6 +14,8 @@ export const VIRTUAL_EPOCH = 946_684_800_000;
  * no real process reads and which code takes for "not set" (lru-cache's TTL start: its entries never expired).
  */
 export const VIRTUAL_PERFORMANCE_START = 3_600_000;
+/** What process.hrtime reads, in ns, where performance.now() reads 0: it reads the same clock in finer units. */
+export const VIRTUAL_HRTIME_ORIGIN = 1_000_000_000_000n;
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
 export type TimerKind = 'timeout' | 'interval' | 'immediate';

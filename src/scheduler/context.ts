@@ -62,6 +62,11 @@ export const real = shared('racecheck.real-globals', () => ({
   Date: globalThis.Date,
   dateNow: Date.now.bind(Date),
   performanceNow: performance.now.bind(performance),
+  performanceMark: performance.mark.bind(performance),
+  performanceMeasure: performance.measure.bind(performance),
+  hrtime: process.hrtime,
+  hrtimeBigint: process.hrtime.bigint,
+  abortSignalTimeout: AbortSignal.timeout.bind(AbortSignal),
   random: Math.random.bind(Math),
   timersPromises: { setTimeout: timersPromises.setTimeout, setImmediate: timersPromises.setImmediate, setInterval: timersPromises.setInterval },
 }));

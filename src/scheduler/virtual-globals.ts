@@ -1,15 +1,17 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { setAdoptingRun, VIRTUAL_EPOCH, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
-import { context, eventPromises, real } from './context.js';
+import type { MarkOptions, MeasureOptions, PerformanceMark, PerformanceMeasure } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { setAdoptingRun, VIRTUAL_EPOCH, VIRTUAL_HRTIME_ORIGIN, VIRTUAL_PERFORMANCE_START, VirtualTimer, type TimerKind } from './clock.js';
+import { context, eventPromises, real, type ActiveRun } from './context.js';
 
 type Callback = (...args: unknown[]) => unknown;
 
 const INSTALLED = Symbol.for('racecheck.virtual-globals');
 
 /**
- * Replaces the timer functions, Date, performance.now, Math.random and process.nextTick with versions
- * that follow the active run's virtual clock and seed, and behave exactly like the originals when no
- * run is active. Installed once per thread, before any scenario module is imported, and never removed:
+ * Replaces the timer functions, every clock (Date, performance.now and its marks, process.hrtime),
+ * AbortSignal.timeout, Math.random and process.nextTick with versions that follow the active run's
+ * virtual clock and seed, and behave exactly like the originals when no run is active. Installed once per thread, before any scenario module is imported, and never removed:
  * swapping globals per run would cost more than the check each fake makes.
  */
 export function installVirtualGlobals(): void {
@@ -72,6 +74,10 @@ export function installVirtualGlobals(): void {
       ? (real.timersPromises.setInterval as Callback)(delay, value, options)
       : tickVirtually(delay, value, options?.signal, options?.ref !== false);
   };
+  // util.promisify(setTimeout) is timers/promises' setTimeout, as in Node: found through this symbol.
+  for (const name of ['setTimeout', 'setImmediate'] as const) {
+    Object.defineProperty(fakes[name], promisify.custom, { enumerable: true, get: () => timersPromises[name] });
+  }
   const scheduler = timersPromises.scheduler as Record<string, unknown> | undefined;
   if (scheduler) {
     const originalWait = scheduler.wait as Callback;
@@ -90,9 +96,12 @@ export function installVirtualGlobals(): void {
   syncBuiltinESMExports();
 
   globalThis.Date = createVirtualDate();
-  performance.now = function now(): number {
+  installVirtualClocks();
+  AbortSignal.timeout = function timeout(delay: number): AbortSignal {
     const run = context.run;
-    return run === null ? real.performanceNow() : VIRTUAL_PERFORMANCE_START + run.clock.now;
+    // Outside a run, and for a delay Node refuses (it throws the error Node throws), the original.
+    if (run === null || !isUint32(delay)) return real.abortSignalTimeout(delay);
+    return abortAfter(run, delay);
   };
   Math.random = function random(): number {
     const run = context.run;
@@ -102,6 +111,83 @@ export function installVirtualGlobals(): void {
     context.userTicks++;
     real.nextTick(callback, ...args);
   } as typeof process.nextTick;
+}
+
+/** The virtual instant of `run` in performance.now()'s units. */
+function virtualNow(run: ActiveRun): number {
+  return VIRTUAL_PERFORMANCE_START + run.clock.now;
+}
+
+/**
+ * performance.now, performance.mark and measure, and process.hrtime read the virtual clock during a run: a
+ * measure between two marks, or an hrtime difference across a sleep, spans the virtual time in between.
+ */
+function installVirtualClocks(): void {
+  performance.now = function now(): number {
+    const run = context.run;
+    return run === null ? real.performanceNow() : virtualNow(run);
+  };
+  performance.mark = function mark(name: string, options?: MarkOptions): PerformanceMark {
+    const run = context.run;
+    if (run === null || options?.startTime !== undefined) return real.performanceMark(name, options);
+    return real.performanceMark(name, { ...options, startTime: virtualNow(run) });
+  };
+  performance.measure = function measure(name: string, start?: string | MeasureOptions, endMark?: string): PerformanceMeasure {
+    const run = context.run;
+    if (run === null) return real.performanceMeasure(name, start as string, endMark);
+    // Where Node would end the measure at the real now, it ends at the virtual one.
+    if (start !== null && typeof start === 'object') {
+      const ends = start.end !== undefined || (start.start !== undefined && start.duration !== undefined);
+      return real.performanceMeasure(name, ends ? start : { ...start, end: virtualNow(run) });
+    }
+    if (endMark !== undefined) return real.performanceMeasure(name, start, endMark);
+    return real.performanceMeasure(name, start === undefined ? { end: virtualNow(run) } : { start, end: virtualNow(run) });
+  };
+  const nanoseconds = (run: ActiveRun): bigint => VIRTUAL_HRTIME_ORIGIN + BigInt(Math.round(virtualNow(run) * 1e6));
+  const hrtime = function hrtime(previous?: [number, number]): [number, number] {
+    const run = context.run;
+    // An argument Node refuses gets Node's own error.
+    if (run === null || (previous !== undefined && !(Array.isArray(previous) && previous.length === 2))) return real.hrtime(previous);
+    const now = nanoseconds(run);
+    let seconds = Number(now / 1_000_000_000n);
+    let nanos = Number(now % 1_000_000_000n);
+    if (previous !== undefined) {
+      seconds -= previous[0];
+      nanos -= previous[1];
+      if (nanos < 0) {
+        seconds--;
+        nanos += 1e9;
+      }
+    }
+    return [seconds, nanos];
+  } as NodeJS.HRTime;
+  hrtime.bigint = function bigint(): bigint {
+    const run = context.run;
+    return run === null ? real.hrtimeBigint() : nanoseconds(run);
+  };
+  process.hrtime = hrtime;
+}
+
+function isUint32(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+}
+
+/**
+ * AbortSignal.timeout on virtual time: aborted with Node's TimeoutError when the clock reaches the delay. The
+ * timer keeps the run alive, where Node's does not keep the process alive: while a task waits on I/O, it is held
+ * back as long as it would really take, as a setTimeout is, and a task that waits on nothing else still sees it
+ * fire (Node would have exited with the task unfinished).
+ */
+function abortAfter(run: ActiveRun, delay: number): AbortSignal {
+  const controller = new AbortController();
+  run.clock.add(
+    'timeout',
+    () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    delay,
+    [],
+    run.currentTaskIndex(),
+  );
+  return controller.signal;
 }
 
 function checkCallback(callback: unknown): Callback {

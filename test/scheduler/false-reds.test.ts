@@ -74,6 +74,15 @@ describe('a peer in another process', () => {
     expect(keepAlive!.status, describeVerdict(keepAlive!)).toBe('pass');
   });
 
+  // AbortSignal.timeout is a virtual timer since it follows the virtual clock: held back while the request is in
+  // flight, as a setTimeout is, it still lets a 300 ms answer win and still aborts a request never answered.
+  it('passes fetch under AbortSignal.timeout, answered in time or aborted with a TimeoutError', async () => {
+    for (const filter of ['answerInsideAbortTimeout', 'silentAbortedByTimeout']) {
+      const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
+
   it('still finds the timeout of a request that is never answered', async () => {
     const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', 'silentInsideTimeout']);
     expect(verdict!.violation, describeVerdict(verdict!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarios, runScenario, STRATEGY_NAMES } from 'racecheck';
 
 const ORDERS = 'test/fixtures/fidelity/node-order.mjs';
+const CLOCKS = 'test/fixtures/fidelity/clocks.mjs';
 
 /**
  * SPEC §2, "Never an order Node itself rules out": each fixture asserts an order Node documents or always
@@ -32,6 +33,24 @@ describe('fidelity to Node’s own ordering guarantees', () => {
     for (const scenario of scenarios) {
       for (const strategy of STRATEGY_NAMES) {
         const result = await runScenario(scenario, { seed: 20261201, runs: 60, strategy });
+        if (result.status !== 'pass') broken.push(`${scenario.exportName} (${strategy}): ${result.violation?.message ?? result.status}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  // Were false reds: util.promisify(setTimeout) threw (the faked setTimeout had no promisify.custom), and
+  // AbortSignal.timeout, performance marks and process.hrtime stayed on real time, so a sleep outlived its
+  // timeout signal, a measure across a sleep read 0 ms and a token bucket on hrtime never refilled.
+  it('reads the virtual time through every clock: promisify(setTimeout), AbortSignal.timeout, marks, hrtime', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/fidelity/native.mjs', CLOCKS, '10']);
+    const native = JSON.parse(stdout) as Record<string, string[]>;
+    expect(Object.keys(native)).toHaveLength(7);
+    expect(Object.fromEntries(Object.entries(native).filter(([, list]) => list.length > 0))).toEqual({});
+    const broken: string[] = [];
+    for (const scenario of await loadScenarios(CLOCKS)) {
+      for (const strategy of STRATEGY_NAMES) {
+        const result = await runScenario(scenario, { seed: 20261202, runs: 20, strategy });
         if (result.status !== 'pass') broken.push(`${scenario.exportName} (${strategy}): ${result.violation?.message ?? result.status}`);
       }
     }
