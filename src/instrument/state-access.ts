@@ -150,12 +150,12 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
     const identity = tracked++;
     for (const ref of binding.refs) {
       if (!binding.mutated && ref.role !== 'read' && ref.role !== 'shorthand') continue;
-      wrap(edits, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '');
+      wrap(edits, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
     }
   }
   for (const ref of privateRefs) {
     const display = `${ref.owner}.#${ref.field}`;
-    wrap(edits, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`);
+    wrap(edits, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
   }
   for (const body of classes) edits.push(opening(body.start + 1, `static{${RT}.k?.(this)}`, body.start + 1, 0));
   if (rows.length === 0 && classes.length === 0) return null;
@@ -164,14 +164,17 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
 
 /**
  * The edits for one access. `target` is the text that re-reads it (the variable's name, or `this.#f`),
- * `owner` the `,owner` argument for private fields (empty for variables).
+ * `owner` the `,owner` argument for private fields (empty for variables). `constructed`: a read in the callee
+ * of a `new`, which the wrapper's call must not be taken for (`new (__rc$.v(e,X))()`).
  */
-function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: string, target: string, owner: string): void {
+function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: string, target: string, owner: string, constructed: boolean): void {
   switch (role) {
-    case 'read':
-      edits.push(opening(node.start, `${RT}.v(${entry},`, node.start, node.end - node.start));
-      edits.push(closing(node.end, `${owner})`, node.start, node.end - node.start));
+    case 'read': {
+      const [open, close] = constructed ? ['(', ')'] : ['', ''];
+      edits.push(opening(node.start, `${open}${RT}.v(${entry},`, node.start, node.end - node.start));
+      edits.push(closing(node.end, `${owner})${close}`, node.start, node.end - node.start));
       return;
+    }
     case 'shorthand':
       edits.push(opening(node.start, `${target}:${RT}.v(${entry},`, node.start, node.end - node.start));
       edits.push(closing(node.end, `${owner})`, node.start, node.end - node.start));
@@ -413,6 +416,11 @@ function declarePatternDefaults(pattern: Node | null | undefined, scope: Scope, 
 class Resolver {
   /** The watched bindings that are referenced, in the order of their first reference. */
   readonly bindings: Binding[] = [];
+  /**
+   * The callee of each `new` and the objects down its member chain (`X` in `new X()` and `new X.Y()`): a read
+   * wrapped there needs parentheses, or `new` would take the wrapper's call for its own.
+   */
+  readonly newCallees = new Set<Node>();
 
   constructor(
     private readonly scopes: Map<Node, Scope>,
@@ -525,6 +533,12 @@ class Resolver {
       case 'CallExpression':
       case 'NewExpression': {
         const callee = node.callee as Node;
+        if (node.type === 'NewExpression') {
+          for (let base = callee; ; base = base.object as Node) {
+            this.newCallees.add(base);
+            if (base.type !== 'MemberExpression') break;
+          }
+        }
         // A method called on a private field (`this.#m()`) keeps its receiver: the callee stays as written.
         if (callee.type === 'MemberExpression' && (callee.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(callee, scope, fn, fields);
         else this.visit(callee, scope, fn, fields);

@@ -91,6 +91,21 @@ describe('the state rewrite', () => {
     `);
   });
 
+  // Was "Class constructor Queues cannot be invoked without 'new'" in bottleneck (CoffeeScript's output assigns
+  // its classes to module-level variables): `new Events(this)` became `new __rc$.v(e,Events)(this)`, which
+  // constructs the wrapper and calls what it returns.
+  it('keeps a constructed variable the callee of its new, down a member chain too', () => {
+    const log = same(`
+      var Point, ns, count = 0;
+      Point = class Point { constructor(x) { this.x = x; count++; } };
+      ns = { Point };
+      class Box { #Kind = Point; make() { return new this.#Kind(4); } }
+      const made = [new Point(1), new Point, new ns.Point(2), new (Point)(3), new Box().make()];
+      out = [made.map((p) => p.x), made.every((p) => p instanceof Point), count];
+    `);
+    expect(log).toContainEqual(['read', 'Point', expect.any(Function)]);
+  });
+
   it('keeps the temporal dead zone an error', () => {
     const source = 'out = (() => { try { total += 1; } catch (e) { return e.name; } })(); let total = 0;';
     same(source);

@@ -111,6 +111,9 @@ export function describeDifferentialPart(part: number): void {
         if (result.code === source) continue;
         const relative = path.relative(ROOT, file);
         if (countLines(result.code) !== countLines(source)) failures.push(`${relative}: ${countLines(source)} lines became ${countLines(result.code)}`);
+        // A `new` right before a runtime call constructs the runtime's helper (`new __rc$.v(e,X)()`), not `X`.
+        const constructed = /\bnew\s+__rc\$\./.exec(result.code);
+        if (constructed) failures.push(`${relative}: a new takes the runtime's call for its callee at offset ${constructed.index}`);
         // Parsed once, for both checks: that it parses, and (with sites) that its awaits are all wrapped.
         const parsed = parseSync(file, result.code, { lang, sourceType });
         const error = parsed.errors.find((e) => e.severity === 'Error');
