@@ -179,10 +179,16 @@ function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: st
       edits.push(opening(node.start, `${target}:${RT}.v(${entry},`, node.start, node.end - node.start));
       edits.push(closing(node.end, `${owner})`, node.start, node.end - node.start));
       return;
-    case 'write':
-      edits.push(opening(whole.start, `${RT}.w(${entry},`, whole.start, whole.end - whole.start));
-      edits.push(closing(whole.end, `${owner})`, whole.start, whole.end - whole.start));
+    case 'write': {
+      // `f = () => {}` names the function `f`; inside the wrapper's call it would have no name, so a property of
+      // that name gives it (`{["f"]: () => {}}["f"]`, computed so that `__proto__` is a name like any other).
+      // Only a variable's assignment names a function.
+      const key = owner === '' && isAnonymousFunction(whole) ? JSON.stringify(target) : undefined;
+      const [open, close] = key === undefined ? ['', ''] : [`{[${key}]:`, `}[${key}]`];
+      edits.push(opening(whole.start, `${RT}.w(${entry},${open}`, whole.start, whole.end - whole.start));
+      edits.push(closing(whole.end, `${close}${owner})`, whole.start, whole.end - whole.start));
       return;
+    }
     case 'compound': {
       const logical = LOGICAL_ASSIGNMENT.has(String(whole.operator)) ? 1 : 0;
       // The old value is read (and recorded) before the right-hand side runs, which may await.
@@ -196,6 +202,17 @@ function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: st
       edits.push(closing(whole.end, `,${delta},${whole.prefix === true ? 1 : 0}${owner})`, whole.start, whole.end - whole.start));
     }
   }
+}
+
+/** TypeScript's wrappers and parentheses, which leave the function inside them the one that gets named. */
+const TRANSPARENT = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion']);
+
+/** Whether an assignment of `node` to a variable names it (ECMAScript's IsAnonymousFunctionDefinition). */
+function isAnonymousFunction(node: Node): boolean {
+  let inner = node;
+  while (TRANSPARENT.has(inner.type)) inner = inner.expression as Node;
+  if (inner.type === 'ArrowFunctionExpression') return true;
+  return (inner.type === 'FunctionExpression' || inner.type === 'ClassExpression') && !inner.id;
 }
 
 /**

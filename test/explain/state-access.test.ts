@@ -106,6 +106,17 @@ describe('the state rewrite', () => {
     expect(log).toContainEqual(['read', 'Point', expect.any(Function)]);
   });
 
+  // Were '' after the rewrite: an assignment names an anonymous function or class after its variable, which the
+  // write's wrapper call hid (an error class's name read from this.constructor.name, a handler's name in a log).
+  it('keeps the names that assignments give anonymous functions and classes', () => {
+    same(`
+      let f, g, C, a, p, __proto__, named;
+      f = () => 1; g = async function* () {}; C = class extends Error {}; a = (function () {}); named = function inner() {};
+      p = (() => 2); __proto__ = class {};
+      out = [f.name, g.name, C.name, new C().constructor.name, a.name, named.name, p.name, __proto__.name, f(), p()];
+    `);
+  });
+
   it('keeps the temporal dead zone an error', () => {
     const source = 'out = (() => { try { total += 1; } catch (e) { return e.name; } })(); let total = 0;';
     same(source);
