@@ -66,6 +66,7 @@ export const real = shared('racecheck.real-globals', () => ({
   performanceMeasure: performance.measure.bind(performance),
   hrtime: process.hrtime,
   hrtimeBigint: process.hrtime.bigint,
+  uptime: process.uptime.bind(process),
   abortSignalTimeout: AbortSignal.timeout.bind(AbortSignal),
   random: Math.random.bind(Math),
   timersPromises: { setTimeout: timersPromises.setTimeout, setImmediate: timersPromises.setImmediate, setInterval: timersPromises.setInterval },

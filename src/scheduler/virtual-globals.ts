@@ -9,7 +9,7 @@ type Callback = (...args: unknown[]) => unknown;
 const INSTALLED = Symbol.for('racecheck.virtual-globals');
 
 /**
- * Replaces the timer functions, every clock (Date, performance.now and its marks, process.hrtime),
+ * Replaces the timer functions, every clock (Date, performance.now and its marks, process.hrtime and uptime),
  * AbortSignal.timeout, Math.random and process.nextTick with versions that follow the active run's
  * virtual clock and seed, and behave exactly like the originals when no run is active. Installed once per thread, before any scenario module is imported, and never removed:
  * swapping globals per run would cost more than the check each fake makes.
@@ -119,7 +119,7 @@ function virtualNow(run: ActiveRun): number {
 }
 
 /**
- * performance.now, performance.mark and measure, and process.hrtime read the virtual clock during a run: a
+ * performance.now, performance.mark and measure, process.hrtime and process.uptime read the virtual clock during a run: a
  * measure between two marks, or an hrtime difference across a sleep, spans the virtual time in between.
  */
 function installVirtualClocks(): void {
@@ -166,6 +166,10 @@ function installVirtualClocks(): void {
     return run === null ? real.hrtimeBigint() : nanoseconds(run);
   };
   process.hrtime = hrtime;
+  process.uptime = function uptime(): number {
+    const run = context.run;
+    return run === null ? real.uptime() : virtualNow(run) / 1000;
+  };
 }
 
 function isUint32(value: unknown): value is number {
