@@ -22,8 +22,9 @@ export function liveWorkers(): number {
 }
 
 /**
- * Sockets written to since they last received anything: a request whose answer may still come. An open
- * socket by itself (a pool's idle connection, a keep-alive socket another test left) is no sign of that.
+ * Client sockets written to since they last received anything (a request whose answer may still come), and
+ * those a server of this process wrote to since (its data is on the way). An open socket by itself (a pool's
+ * idle connection, a keep-alive socket another test left) is no sign of either.
  */
 export function socketsAwaitingAnswer(): number {
   return awaiting.size;
@@ -32,30 +33,80 @@ export function socketsAwaitingAnswer(): number {
 const awaiting = new Set<object>();
 /** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
 const listening = new WeakSet<object>();
+/**
+ * The client sockets of this process by their local port: a server of this process that writes to one of
+ * them (an answer, or a message it pushes unasked) has data on its way to this process.
+ */
+const clients = new Map<number, WeakRef<WatchedSocket>>();
 
-/** Marks a client socket on every write, unmarks it when data arrives or it closes (net.Socket's write and push). */
+interface WatchedSocket {
+  once(event: string, listener: () => void): unknown;
+  /** Set by net.Server on the sockets it accepts: the server's side of a connection. */
+  server?: unknown;
+  readable?: boolean;
+  destroyed?: boolean;
+  localPort?: number;
+  remotePort?: number;
+}
+
+/** `socket` has data to come: it counts until data arrives or it closes. */
+function expectData(socket: WatchedSocket): void {
+  awaiting.add(socket);
+  if (!listening.has(socket)) {
+    listening.add(socket);
+    socket.once('close', function (this: WatchedSocket) {
+      awaiting.delete(this);
+      const port = this.localPort;
+      if (port !== undefined && clients.get(port)?.deref() === this) clients.delete(port);
+    });
+  }
+}
+
+/** Records a client socket under its local port, once it has one. */
+function rememberClient(socket: WatchedSocket): void {
+  const port = socket.localPort;
+  if (port !== undefined) clients.set(port, new WeakRef(socket));
+  else socket.once('connect', () => rememberClient(socket));
+}
+
+/** The client socket of this process at the other end of a server's socket, if there is one. */
+function peerOf(socket: WatchedSocket): WatchedSocket | undefined {
+  const port = socket.remotePort;
+  const peer = port === undefined ? undefined : clients.get(port)?.deref();
+  return peer && !peer.destroyed && peer.remotePort === socket.localPort ? peer : undefined;
+}
+
+/**
+ * Marks a client socket on every write, unmarks it when data arrives or it closes (net.Socket's write and
+ * push), and marks the client of this process that a server of this process writes to: a WebSocket server
+ * pushing a message, the next chunk of a streamed response, each on its way to a task here.
+ */
 function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
   const proto = net.Socket.prototype;
   const write = proto.write as Fn;
   const push = proto.push as Fn;
-  const forget = function (this: object) {
-    awaiting.delete(this);
-  };
-  proto.write = function (this: { once(event: string, listener: () => void): unknown; server?: unknown; readable?: boolean }, ...args: unknown[]): unknown {
-    // A server's side of a connection (net.Server sets `server` on the sockets it accepts) answers; after its
-    // answer it waits for the next request, which no task awaits. A socket that cannot be read (stdout and
-    // stderr on a pipe, a child's stdin) gets no answer at all.
-    if (this.server || !this.readable) return write.apply(this, args);
-    awaiting.add(this);
-    if (!listening.has(this)) {
-      listening.add(this);
-      this.once('close', forget);
+  const connect = proto.connect as Fn;
+  proto.write = function (this: WatchedSocket, ...args: unknown[]): unknown {
+    // A server's side of a connection answers; after its answer it waits for the next request, which no task
+    // awaits, unless its client is here. A socket that cannot be read (stdout and stderr on a pipe, a child's
+    // stdin) gets no answer at all.
+    if (this.server) {
+      const peer = peerOf(this);
+      if (peer) expectData(peer);
+    } else if (this.readable) {
+      expectData(this);
     }
     return write.apply(this, args);
   };
   proto.push = function (this: object, ...args: unknown[]): unknown {
     awaiting.delete(this);
     return push.apply(this, args);
+  };
+  // Every client is remembered, one that only reads (a server greets it first) too.
+  proto.connect = function (this: WatchedSocket, ...args: unknown[]): unknown {
+    const result = connect.apply(this, args);
+    if (!this.server) rememberClient(this);
+    return result;
   };
 }
 
