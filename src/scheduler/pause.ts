@@ -42,7 +42,8 @@ export class Pause implements Candidate {
   /** When it paused, counted over the run: pauses that I/O readied in one wait are ordered by this. */
   created = 0;
   /**
-   * Waiting on an emitter's event: a `for await` loop's next value (a stream's iterator) or `events.once`.
+   * Waiting on an emitter's event: a `for await` loop's next value (a stream's iterator), `events.once`, or a
+   * promise that a stream's event to a `once` listener settled (stream-events.ts).
    * When it comes is the emitter's I/O, and the emitter's later events follow from the same I/O (a stream's
    * 'close' after its 'end', a child's 'close' after its exit): I/O let in while such a continuation is
    * ready fires them before it could attach to them, which Node never does. So it resumes before the next

@@ -7,6 +7,7 @@ import { VirtualClock, VirtualTimer } from './clock.js';
 import { context, eventPromises, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
+import { settlingInStreamEvent } from './stream-events.js';
 import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
@@ -298,6 +299,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.waiting.delete(pause);
     pause.ok = ok;
     pause.value = value;
+    if (settlingInStreamEvent()) pause.eventTied = true;
     this.makeReady(pause);
     if (pause.external) {
       this.externalWaits--;

@@ -6,6 +6,7 @@ import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type 
 import { registerColumnShifts } from '../instrument/positions.js';
 import type { Site } from '../site.js';
 import { context, userClasses } from './context.js';
+import { tieStreamEvents } from './stream-events.js';
 import { trackThreadPool } from './thread-pool.js';
 import { installVirtualGlobals } from './virtual-globals.js';
 
@@ -204,6 +205,7 @@ export function installRuntime(): void {
   if (store[RUNTIME_GLOBAL]) return;
   installVirtualGlobals();
   trackThreadPool();
+  tieStreamEvents();
   Object.defineProperty(globalThis, RUNTIME_GLOBAL, { value: runtime, enumerable: false });
   Object.defineProperty(globalThis, SYNC_RUNTIME, { value: syncRuntime, enumerable: false });
 }

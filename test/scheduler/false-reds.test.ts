@@ -101,6 +101,20 @@ describe('a server of this process', () => {
   });
 });
 
+describe('promises made by hand around a stream\'s listener', () => {
+  // Were an exception or a deadlock every run: racecheck let I/O land while the continuation of such a promise
+  // was ready, so a flowing stream's next chunk went by with no listener, or a file stream's 'close' came before
+  // the task listened for it. A stream's event to a `once` listener now ties what it settles (stream-events.ts).
+  it('passes a file read chunk by chunk with stream.once("data"), and a "finish" then a "close" awaited by hand', async () => {
+    for (const filter of ['chunks', 'finishThenClose']) {
+      for (const seed of ['1', '2']) {
+        const [verdict] = await verdicts('hand-made-once.ts', ['--seed', seed, '--filter', filter], 100);
+        expect(verdict!.status, `${filter}, seed ${seed}: ${describeVerdict(verdict!)}`).toBe('pass');
+      }
+    }
+  });
+});
+
 describe('the thread pool', () => {
   // Was a deadlock: a gzip stream's work on the thread pool is not counted (thread-pool.ts counts zlib's callback
   // functions); the stream's callbacks come a turn later, which run.ts's lastLook gives.
