@@ -6,7 +6,8 @@
  * exit or a signal the scenario caused, with where its run was. Messages go out with blocking writes on
  * fd 3; stdout and stderr carry only what the scenarios print.
  */
-import { writeSync } from 'node:fs';
+import { mkdirSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { unusedIncludes } from '../instrument/include-report.js';
@@ -15,7 +16,7 @@ import type { LoadedScenario } from '../scenario/types.js';
 import type { LeftProcess, ReportError } from '../report/types.js';
 import { createHeartbeatBuffer, HeartbeatWriter, readHeartbeat } from './heartbeat.js';
 import { commandOf, descendantsOf, processesWithVariable, signalProcess } from './processes.js';
-import { encodeMessage, INSTRUMENT_VARIABLE, TAG_VARIABLE, TO_PARENT_FD, type ChildJob, type InstrumentConfig, type DeathCause, type FromChild, type RunSnapshot, type ScenarioInfo, type ToChild } from './protocol.js';
+import { encodeMessage, FAIL_START_VARIABLE, INSTRUMENT_VARIABLE, TAG_VARIABLE, TO_PARENT_FD, type ChildJob, type InstrumentConfig, type DeathCause, type FromChild, type RunSnapshot, type ScenarioInfo, type ToChild } from './protocol.js';
 import type { ToWatchdog, WatchdogData } from './watchdog.js';
 
 // Captured before any scenario code runs: a scenario may replace any of them.
@@ -68,7 +69,10 @@ const given = process.env[INSTRUMENT_VARIABLE];
 delete process.env[INSTRUMENT_VARIABLE];
 let configure: (config: InstrumentConfig) => void = () => undefined;
 const instrumentation = given ? Promise.resolve(JSON.parse(given) as InstrumentConfig) : new Promise<InstrumentConfig>((resolve) => (configure = resolve));
+const failStart = process.env[FAIL_START_VARIABLE];
+delete process.env[FAIL_START_VARIABLE];
 const modules = (async () => {
+  if (failStart !== undefined && claimStartFailure(failStart)) throw new Error('a start failure the tests asked for');
   // One import of one module graph (child-modules.ts), not several side by side.
   const loaded = await import('./child-modules.js');
   const instrument = await instrumentation;
@@ -94,7 +98,17 @@ const job = new Promise<ChildJob>((resolve) => {
 
 
 async function main(job: ChildJob): Promise<void> {
-  const { loadScenarioModule, LoadError, runScenario, resolveRuns, resolveLimits, strategyNameOf } = await modules;
+  let loadedModules: Awaited<typeof modules>;
+  try {
+    loadedModules = await modules;
+  } catch (error) {
+    // Node 20's loader has, now and then, failed a fresh process's import of racecheck's own modules (a named
+    // export missing from a module on disk, "request for 'node:module' is not in cache"): the parent tries
+    // the file again in a fresh child.
+    send({ type: 'start-failed', error: unexpected(error) });
+    return finish();
+  }
+  const { loadScenarioModule, LoadError, runScenario, resolveRuns, resolveLimits, strategyNameOf } = loadedModules;
 
   phase = 'loading';
   // Nothing of the scenario's has run yet: whatever runs at the end and was not here now is to be ended.
@@ -290,6 +304,26 @@ function toReportError(error: InstanceType<Awaited<typeof modules>['LoadError']>
 function unexpected(error: unknown): ReportError {
   if (!(error instanceof Error)) return { message: `racecheck failed: ${String(error)}` };
   return { message: `racecheck failed: ${error.name}: ${error.message}`, ...(error.stack ? { stack: error.stack } : {}) };
+}
+
+/**
+ * For racecheck's own tests of a failed start (`<dir>,<n>`): the first n children to start fail theirs, as
+ * if their modules had not loaded. Each claims one of n directory names; creating a directory is atomic, so
+ * children that start side by side claim one each.
+ */
+function claimStartFailure(value: string): boolean {
+  const comma = value.lastIndexOf(',');
+  const dir = value.slice(0, comma);
+  const count = Number(value.slice(comma + 1));
+  for (let index = 0; index < count; index++) {
+    try {
+      mkdirSync(path.join(dir, `start-${index}`));
+      return true;
+    } catch {
+      // Claimed by another child.
+    }
+  }
+  return false;
 }
 
 function sleepReal(ms: number): Promise<void> {

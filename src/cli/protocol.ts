@@ -19,6 +19,8 @@ export const TAG_VARIABLE = 'RACECHECK_CHILD';
 
 /** The child's instrumentation, given in its environment at spawn so that it can install it before its job comes. */
 export const INSTRUMENT_VARIABLE = 'RACECHECK_INSTRUMENT';
+/** For racecheck's own tests only: makes children fail their start (child.ts claimStartFailure). */
+export const FAIL_START_VARIABLE = 'RACECHECK_TEST_FAIL_START';
 
 export interface InstrumentConfig {
   readonly cwd: string;
@@ -78,6 +80,8 @@ export type FromChild =
   /** `usedIncludes`: the --include entries under which loading the file instrumented a scheduling point. */
   | { readonly type: 'loaded'; readonly file: string; readonly scenarios: readonly ScenarioInfo[]; readonly exported: number; readonly usedIncludes: readonly string[] }
   | { readonly type: 'load-error'; readonly file: string; readonly error: ReportError }
+  /** racecheck's own modules did not load in the child, before the job's file was imported: not the file's doing. */
+  | { readonly type: 'start-failed'; readonly error: ReportError }
   | { readonly type: 'start'; readonly id: string }
   | { readonly type: 'progress'; readonly id: string; readonly runs: number }
   /** A violation as found, before shrinking: what the parent reports if the child is lost while shrinking. */

@@ -12,6 +12,8 @@ import type { WorkerPool } from './worker-pool.js';
 const LOAD_TIMEOUT_MS = 60_000;
 /** A child that says nothing for this long on top of its scenario's timeout (its watchdog beats every second) is stopped or wedged. */
 const SILENCE_MS = 10_000;
+/** How many children a file gets when racecheck's own modules fail to load in one (see child.ts). */
+const START_TRIES = 3;
 /** After an interrupt, how long a child gets to finish its run and report, before it is ended. */
 export const INTERRUPT_GRACE_MS = 3_000;
 const EXTERNAL_TASK = '(external)';
@@ -89,6 +91,8 @@ interface SessionOutcome {
   readonly exit: ChildExit;
   readonly done: boolean;
   readonly loadError: ReportError | undefined;
+  /** racecheck's own modules did not load in the child (see child.ts). */
+  readonly startFailed: ReportError | undefined;
   readonly loadTimedOut: boolean;
   /** The scenario that had started and not reported, when the child was lost. */
   readonly current: string | undefined;
@@ -119,6 +123,8 @@ class FileRun {
   private emitted = 0;
   private loadStarted = performance.now();
   private fileReport: ScenarioReport | undefined;
+  /** Children whose own start failed (see child.ts): the file goes to a fresh one, up to START_TRIES in all. */
+  private startFailures = 0;
 
   constructor(
     private readonly plan: FilesPlan,
@@ -139,6 +145,7 @@ class FileRun {
       const reportedBefore = this.scenarios?.filter((s) => s.report).length ?? 0;
       const outcome = await this.runChild({ ...this.plan.job, file: this.file, select });
       if (!outcome) break;
+      if (outcome.startFailed && this.startFailures++ < START_TRIES - 1) continue;
       if (!this.scenarios) {
         // It never loaded: the file itself is the error.
         this.fileReport = errorScenarioReport({ id: this.file, file: this.file, strategy: strategyOf(this.plan.job) }, this.loadFailure(outcome), performance.now() - this.loadStarted);
@@ -151,7 +158,11 @@ class FileRun {
       if (remaining && reportedNow === reportedBefore && (outcome.done || outcome.loadError)) {
         // A fresh child for the scenarios left did not get to them (the file no longer loads, or no longer
         // exports them): say so rather than start another.
-        const why = outcome.loadError ? `the file did not load again in a fresh process: ${outcome.loadError.message}` : 'it was not exported when the file loaded again in a fresh process';
+        const why = outcome.loadError
+          ? `the file did not load again in a fresh process: ${outcome.loadError.message}`
+          : outcome.startFailed
+            ? `racecheck's child process could not load its own modules, ${START_TRIES} times: ${outcome.startFailed.message}`
+            : 'it was not exported when the file loaded again in a fresh process';
         for (const pending of remaining) pending.report ??= errorScenarioReport({ id: pending.info.id, file: this.file, name: pending.info.name, strategy: pending.info.strategy }, { message: `${pending.info.id}: ${why}` });
         break;
       }
@@ -176,6 +187,7 @@ class FileRun {
     if (!session) return undefined;
     let done = false;
     let loadError: ReportError | undefined;
+    let startFailed: ReportError | undefined;
     let current: string | undefined;
     let hang: SessionOutcome['hang'];
     let died: SessionOutcome['died'];
@@ -226,6 +238,10 @@ class FileRun {
           loaded = true;
           loadError = message.error;
           break;
+        case 'start-failed':
+          loaded = true;
+          startFailed = message.error;
+          break;
         case 'start':
           current = message.id;
           this.onStart(message.id);
@@ -267,7 +283,7 @@ class FileRun {
     clearTimeout(graceTimer);
     offInterrupt();
     await this.pool.release(session);
-    return { exit, done, loadError, loadTimedOut, current, hang, died, beat, silent, cutByInterrupt };
+    return { exit, done, loadError, startFailed, loadTimedOut, current, hang, died, beat, silent, cutByInterrupt };
   }
 
   private onLoaded(infos: readonly ScenarioInfo[], exported: number): void {
@@ -329,6 +345,10 @@ class FileRun {
   /** Why the file never loaded. */
   private loadFailure(outcome: SessionOutcome): ReportError {
     if (outcome.loadError) return outcome.loadError;
+    if (outcome.startFailed) {
+      const { message, stack } = outcome.startFailed;
+      return { message: `${this.file}: racecheck's child process could not load its own modules, ${START_TRIES} times: ${message}`, ...(stack ? { stack } : {}) };
+    }
     if (outcome.loadTimedOut) return { message: `${this.file}: importing it did not finish within ${LOAD_TIMEOUT_MS / 1000} s` };
     // Nothing of a scenario ran yet: what ended the process is the module's top level.
     const cause = describeDeath(outcome);
