@@ -53,6 +53,8 @@ export function installInstrumentation(options: InstrumentOptions = {}): void {
     // source, so it rewrites the TypeScript as written and tsx compiles the result.
     register(new URL('./hooks.js', import.meta.url), { data: config });
     registerTsxEsm();
+    // After tsx's, so before it: what tsx compiles from a .cts by itself (compiled-hooks.ts).
+    register(new URL('./compiled-hooks.js', import.meta.url), { data: config });
     registerTsxCjs();
     const instrumented = createInstrumentMatcher(config);
     hookCommonJs(instrumented);

@@ -229,6 +229,16 @@ describe('what is instrumented', () => {
     ]);
   });
 
+  // Was native on Node 20 (a lost update in it passed): tsx compiles a .cts that an ES module imports by itself,
+  // and Node runs it without Module#_compile (instrument/compiled-hooks.ts).
+  it('instruments a .cts module of the project that an ES module imports', async () => {
+    const run = await runMain(['test/fixtures/core/imports-cts.ts', '--seed', '1', '--json']);
+    expect(run.code, `${run.stderr}${run.stdout}`).toBe(1);
+    const violation = parseReport(run.stdout).scenarios[0]!.violation!;
+    expect(violation.message).toBe('expected 2, got 1');
+    expect(violation.trace.find((step) => step.site)!.site).toMatchObject({ file: 'test/fixtures/core/cts/bump.cts', line: 5 });
+  });
+
   it('leaves project files native with --exclude <glob>', async () => {
     expect((await runMain(['test/fixtures/core/imported.ts', '--seed', '1'])).code).toBe(1);
     expect((await runMain(['test/fixtures/core/imported.ts', '--exclude', 'test/fixtures/core/lib/**', '--seed', '1'])).code).toBe(0);
