@@ -161,7 +161,7 @@ class FileRun {
         const why = outcome.loadError
           ? `the file did not load again in a fresh process: ${outcome.loadError.message}`
           : outcome.startFailed
-            ? `racecheck's child process could not load its own modules, ${START_TRIES} times: ${outcome.startFailed.message}`
+            ? startFailedMessage(outcome.startFailed)
             : 'it was not exported when the file loaded again in a fresh process';
         for (const pending of remaining) pending.report ??= errorScenarioReport({ id: pending.info.id, file: this.file, name: pending.info.name, strategy: pending.info.strategy }, { message: `${pending.info.id}: ${why}` });
         break;
@@ -346,8 +346,8 @@ class FileRun {
   private loadFailure(outcome: SessionOutcome): ReportError {
     if (outcome.loadError) return outcome.loadError;
     if (outcome.startFailed) {
-      const { message, stack } = outcome.startFailed;
-      return { message: `${this.file}: racecheck's child process could not load its own modules, ${START_TRIES} times: ${message}`, ...(stack ? { stack } : {}) };
+      const { stack } = outcome.startFailed;
+      return { message: `${this.file}: ${startFailedMessage(outcome.startFailed)}`, ...(stack ? { stack } : {}) };
     }
     if (outcome.loadTimedOut) return { message: `${this.file}: importing it did not finish within ${LOAD_TIMEOUT_MS / 1000} s` };
     // Nothing of a scenario ran yet: what ended the process is the module's top level.
@@ -486,6 +486,11 @@ function hangMessage(info: ScenarioInfo, snapshot: RunSnapshot, timeoutMs: numbe
 }
 
 /** What ended a child, in words: from its own last message if it sent one, else from its exit. */
+/** Why a file's children never got to it: racecheck's own modules failed to load in each (see child.ts). */
+function startFailedMessage(error: ReportError): string {
+  return `racecheck's child process could not load its own modules, ${START_TRIES} times: ${error.message}`;
+}
+
 function describeDeath(outcome: SessionOutcome): { text: string; stack?: string } {
   if (outcome.silent) return { text: 'its process stopped responding for 10 s (was it stopped, with SIGSTOP?)' };
   const cause: DeathCause | undefined = outcome.died?.cause;

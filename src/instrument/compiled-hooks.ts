@@ -8,7 +8,7 @@
 import type { InitializeHook, LoadHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
-import { rewriteAwaits } from './rewrite.js';
+import { rewriteAwaits, sourceText } from './rewrite.js';
 
 const CTS = /\.cts$/;
 let instrumented: (url: string) => boolean = () => false;
@@ -22,6 +22,6 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   if (result.format !== 'commonjs' || result.source == null || !url.startsWith('file:')) return result;
   const filename = fileURLToPath(url);
   if (!CTS.test(filename) || !instrumented(url)) return result;
-  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  const source = sourceText(result.source);
   return { ...result, source: rewriteAwaits(source, filename, { url, sourceType: 'commonjs', lang: 'js' }).code };
 };

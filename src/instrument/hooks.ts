@@ -7,7 +7,7 @@
 import type { InitializeHook, LoadHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
-import { rewriteAwaits } from './rewrite.js';
+import { rewriteAwaits, sourceText } from './rewrite.js';
 
 let instrumented: (url: string) => boolean = () => false;
 
@@ -21,7 +21,7 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   if (result.source == null || !(format === 'module' || format === 'module-typescript') || !instrumented(url)) {
     return result;
   }
-  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  const source = sourceText(result.source);
   const { code } = rewriteAwaits(source, fileURLToPath(url), { url, sourceType: 'module' });
   return { ...result, source: code };
 };

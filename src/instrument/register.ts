@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register as registerTsxCjs } from 'tsx/cjs/api';
 import { register as registerTsxEsm } from 'tsx/esm/api';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
-import { rewriteAwaits } from './rewrite.js';
+import { rewriteAwaits, sourceText } from './rewrite.js';
 
 export interface InstrumentOptions {
   /** Globs (relative to cwd), or package names whose files under node_modules are instrumented too. */
@@ -98,7 +98,7 @@ function hookCommonJsInThread(instrumented: (file: string) => boolean): void {
       if (!(format === 'commonjs' || format === 'commonjs-typescript') || result.source == null || !url.startsWith('file:')) return result;
       const filename = fileURLToPath(url);
       if (!instrumented(filename)) return result;
-      const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+      const source = sourceText(result.source);
       return { ...result, source: rewriteCommonJs(source, filename) };
     },
   });

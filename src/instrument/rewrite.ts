@@ -81,6 +81,11 @@ interface Point {
  * resource the program sees; it is not a scheduling point (awaits inside the dispose method, and in
  * the initializer, are).
  */
+/** A module hook's source (a string, or the bytes Node read) as text, for the rewrite. */
+export function sourceText(source: string | ArrayBuffer | NodeJS.TypedArray): string {
+  return typeof source === 'string' ? source : Buffer.from(source as Uint8Array).toString('utf8');
+}
+
 export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.

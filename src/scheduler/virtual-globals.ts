@@ -10,9 +10,10 @@ const INSTALLED = Symbol.for('racecheck.virtual-globals');
 
 /**
  * Replaces the timer functions, every clock (Date, performance.now and its marks, process.hrtime and uptime),
- * AbortSignal.timeout, Math.random and process.nextTick with versions that follow the active run's
- * virtual clock and seed, and behave exactly like the originals when no run is active. Installed once per thread, before any scenario module is imported, and never removed:
- * swapping globals per run would cost more than the check each fake makes.
+ * AbortSignal.timeout, Math.random and process.nextTick with versions that follow the active run's virtual
+ * clock and seed, and behave exactly like the originals when no run is active. Installed once per thread,
+ * before any scenario module is imported, and never removed: swapping globals per run would cost more than
+ * the check each fake makes.
  */
 export function installVirtualGlobals(): void {
   const store = globalThis as Record<symbol, unknown>;
@@ -119,8 +120,9 @@ function virtualNow(run: ActiveRun): number {
 }
 
 /**
- * performance.now, performance.mark and measure, process.hrtime and process.uptime read the virtual clock during a run: a
- * measure between two marks, or an hrtime difference across a sleep, spans the virtual time in between.
+ * performance.now, performance.mark and measure, process.hrtime and process.uptime read the virtual clock
+ * during a run: a measure between two marks, or an hrtime difference across a sleep, spans the virtual time
+ * in between.
  */
 function installVirtualClocks(): void {
   performance.now = function now(): number {
