@@ -7,6 +7,12 @@ import { UsageError } from './errors.js';
 export const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 const MODULES = '**/*.{ts,mts,js,mjs}';
 const IGNORE = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/.*/**'];
+/**
+ * A test runner's files (vitest's and jest's default naming: `*.test.ts`, `*.spec.mjs`): a directory search
+ * leaves them out, since they are not scenario modules and import their runner (a `raceTest` file runs under
+ * vitest). Named on the command line, or matched by a glob, they are loaded as asked.
+ */
+const TEST_FILE = /\.(?:test|spec)\.[cm]?[jt]s$/;
 
 /** A scenario module to load and the command-line path that named it. */
 export interface DiscoveredFile {
@@ -32,8 +38,13 @@ export async function discoverFiles(paths: readonly string[], cwd: string): Prom
       }
       add(absolute, input, false);
     } else if (info?.isDirectory()) {
-      const files = await glob(MODULES, { cwd: absolute, ignore: IGNORE, absolute: true });
-      if (files.length === 0) throw new UsageError(`${input}: no scenario modules in this directory (${SCENARIO_EXTENSIONS.join(', ')} files)`);
+      const modules = await glob(MODULES, { cwd: absolute, ignore: IGNORE, absolute: true });
+      const files = modules.filter((file) => !TEST_FILE.test(file));
+      if (files.length === 0) {
+        const skipped = modules.length - files.length;
+        const tests = skipped === 0 ? '' : `; its ${skipped} ${skipped === 1 ? 'file is a test file' : 'files are test files'} (*.test.*, *.spec.*), left to their test runner`;
+        throw new UsageError(`${input}: no scenario modules in this directory (${SCENARIO_EXTENSIONS.join(', ')} files${tests})`);
+      }
       for (const file of files.sort()) add(file, input, true);
     } else if (isDynamicPattern(input)) {
       const files = (await glob(input, { cwd, ignore: IGNORE, absolute: true })).filter((file) =>

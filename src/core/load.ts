@@ -156,16 +156,23 @@ function describeImportError(error: unknown, shown: string, cwd: string): LoadEr
       cause: error,
     });
   }
+  // vitest's test() and describe() throw outside a vitest run: the file is a vitest test file.
+  if (error instanceof Error && error.message.startsWith('Vitest failed to')) {
+    return thrownError(`${shown}: a vitest test file, not a scenario module (vitest's test() runs only under vitest: run this file with vitest)`, error, shown, cwd, false);
+  }
   return thrownError(`${shown}: threw while being imported`, error, shown, cwd);
 }
 
-/** `<what>: <Name>: <message>`, with the stack and a code frame at the first frame in the user's code. */
-function thrownError(what: string, error: unknown, shown: string, cwd: string): LoadError {
+/**
+ * `<what>: <Name>: <message>` (only `<what>` when `withMessage` is false), with the stack and a code frame at
+ * the first frame in the user's code.
+ */
+function thrownError(what: string, error: unknown, shown: string, cwd: string, withMessage = true): LoadError {
   if (!(error instanceof Error)) return new LoadError(`${what}: ${String(error)}`, shown, { cause: error });
   // Frames of rewritten modules name the rewritten columns: moved back to the columns as written first.
   const stack = typeof error.stack === 'string' ? cleanStack(mapStackTrace(error.stack), cwd) : undefined;
   const position = stack ? firstUserFrame(stack) : undefined;
-  return new LoadError(`${what}: ${error.name}: ${firstLine(error.message)}`, shown, {
+  return new LoadError(withMessage ? `${what}: ${error.name}: ${firstLine(error.message)}` : what, shown, {
     position,
     frame: position && frameAt(position, cwd),
     stack,

@@ -158,6 +158,18 @@ describe('exit codes and bad input', () => {
     expect(directory.scenarios.map((s) => s.id)).toEqual(['test/fixtures/packages/uses-package.ts#viaPackage']);
   });
 
+  it('leaves the test files in a directory to their test runner, and names a vitest file given by name', async () => {
+    const directory = await runMain(['test/fixtures/cli/with-tests', '--runs', '5', '--seed', '1', '--json']);
+    expect(directory.code).toBe(0);
+    expect(parseReport(directory.stdout).scenarios.map((s) => s.id)).toEqual(['test/fixtures/cli/with-tests/counter.ts#atomic']);
+    const named = await runMain(['test/fixtures/cli/with-tests/counter.spec.mjs', '--runs', '5', '--json']);
+    expect(named.code).toBe(2);
+    expect(parseReport(named.stdout).scenarios[0]).toMatchObject({
+      status: 'error',
+      error: { message: expect.stringMatching(/^test\/fixtures\/cli\/with-tests\/counter\.spec\.mjs: a vitest test file, not a scenario module \(vitest's test\(\) runs only under vitest: run this file with vitest\)$/) },
+    });
+  });
+
   it('prints help, with every option, and the version', async () => {
     const help = await runMain(['--help']);
     expect(help.code).toBe(0);
@@ -170,6 +182,7 @@ describe('exit codes and bad input', () => {
   const usage: [string, string[], RegExp][] = [
     ['a path that does not exist', ['nope/missing.ts'], /^racecheck: nope\/missing\.ts: no such file or directory\n$/],
     ['a directory with no scenario modules', ['test/fixtures/cli/empty-dir'], /^racecheck: test\/fixtures\/cli\/empty-dir: no scenario modules in this directory/],
+    ['a directory of test files only', ['test/fixtures/cli/tests-only'], /^racecheck: test\/fixtures\/cli\/tests-only: no scenario modules in this directory \(\.ts, \.mts, \.js, \.mjs files; its 1 file is a test file \(\*\.test\.\*, \*\.spec\.\*\), left to their test runner\)\n$/],
     ['a directory whose modules export no scenario', ['test/fixtures/cli/helpers-only'], /^racecheck: test\/fixtures\/cli\/helpers-only: no scenario modules \(no file there exports/],
     ['a file that exports no scenario', ['test/fixtures/cli/helpers-only/helper.ts'], /^racecheck: test\/fixtures\/cli\/helpers-only\/helper\.ts: exports no scenario/],
     ['--runs abc', ['scenarios/counter.ts', '--runs', 'abc'], /^racecheck: option '--runs <n>' argument 'abc' is invalid\. expected an integer from 1 to 1000000000\.\n$/],
