@@ -15,6 +15,7 @@ import { LAST_LOOK_TURNS, runPhase, type PhaseHost } from './phases.js';
 import type { RunObserver } from './observer.js';
 import { listenToProcess, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
+import { runQueueWaitMs } from './run-queue.js';
 import { isInternal } from './runtime.js';
 import type { Limits } from './settings.js';
 import type { Candidate, CandidateIndex, StepKind, Strategy } from './types.js';
@@ -41,6 +42,11 @@ export interface RunSettings extends Limits {
   readonly lockObserver?: LockObserver | undefined;
   /** Set only for the recording replay of a reported schedule (see observer.ts). */
   readonly observer?: RunObserver | undefined;
+  /**
+   * Leave out of a step's time, and of the run's, what the thread spent waiting for a CPU (run-queue.ts):
+   * set for the replays that confirm a wall-clock verdict, so that a busy machine cannot confirm one.
+   */
+  readonly discountRunQueue?: boolean | undefined;
 }
 
 const EXTERNAL_TASK = '(external)';
@@ -120,6 +126,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private rejections: Map<Promise<unknown>, unknown> | undefined;
   private watch: IoWatch | undefined;
   private stepStartedAt = 0;
+  /** With discountRunQueue: the thread's wait for a CPU so far, read when the run and when its step began. */
+  private queuedAtStart = 0;
+  private queuedAtStep = 0;
   /** A clock reading the next decision may use instead of reading again (0: read again). */
   private reading = 0;
   private seenTicks = 0;
@@ -158,6 +167,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (context.run !== null) throw new Error('racecheck: another run is already in progress in this thread');
     context.run = this;
     this.startedAt = real.performanceNow();
+    if (this.settings.discountRunQueue) this.queuedAtStart = runQueueWaitMs();
     const flushing = this.settings.rejections !== 'batch';
     const stopListening = listenToProcess(this, flushing);
     let failure: RunError | null = null;
@@ -413,7 +423,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         // The drain of the step before read the clock, unless nothing could run after it (cleared above).
         const now = this.reading || real.performanceNow();
         this.reading = 0;
-        if (now - this.startedAt > timeoutMs) {
+        if (now - this.startedAt - this.queuedSince(this.queuedAtStart) > timeoutMs) {
           this.fail('timeout', busyTimeoutMessage(timeoutMs, this.trace.length));
           continue;
         }
@@ -428,6 +438,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         this.settings.onStep?.(this.trace.length, chosen.taskIndex, kind, chosen instanceof VirtualTimer ? null : (chosen as Pause).site, index, count);
         this.seenTicks = context.userTicks;
         this.stepStartedAt = now;
+        if (this.settings.discountRunQueue) this.queuedAtStep = runQueueWaitMs();
         this.fire(chosen);
         RESOLVED.then(this.armDrain);
         return;
@@ -555,7 +566,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.stepping = false;
     this.observer?.afterStep();
     const now = real.performanceNow();
-    const blockedMs = now - this.stepStartedAt;
+    const blockedMs = now - this.stepStartedAt - this.queuedSince(this.queuedAtStep);
     if (blockedMs > this.settings.maxBlockingMs && !this.violation && !this.blockedLoop) {
       // Noted, not acted on: the run goes on exactly as it would have on an idle machine, and the search
       // replays the schedule to see whether the step blocks again before it reports anything.
@@ -575,6 +586,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
     this.reading = now;
     this.afterIo();
+  }
+
+  /** How long the thread has waited for a CPU since `queuedAt` was read; 0 unless discountRunQueue. */
+  private queuedSince(queuedAt: number): number {
+    return this.settings.discountRunQueue ? runQueueWaitMs() - queuedAt : 0;
   }
 
   private eventTiedReady(): boolean {
