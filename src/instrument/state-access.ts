@@ -96,7 +96,22 @@ interface PrivateRef {
 /** Keys that hold types, never values. */
 const TYPE_KEYS = new Set(['typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeArguments', 'implements']);
 /** Declarations that exist only for the type checker. */
-const TYPE_ONLY = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSDeclareFunction', 'TSEnumDeclaration', 'TSImportEqualsDeclaration', 'TSExportAssignment', 'TSNamespaceExportDeclaration']);
+const TYPE_ONLY = new Set([
+  'TSInterfaceDeclaration',
+  'TSTypeAliasDeclaration',
+  'TSDeclareFunction',
+  'TSEnumDeclaration',
+  'TSImportEqualsDeclaration',
+  'TSExportAssignment',
+  'TSNamespaceExportDeclaration',
+  // Class members TypeScript erases: an overload's signature (a method without a body), abstract members,
+  // an index signature. Their parameters and keys are no references, and are not even JavaScript.
+  'TSEmptyBodyFunctionExpression',
+  'TSAbstractMethodDefinition',
+  'TSAbstractPropertyDefinition',
+  'TSAbstractAccessorProperty',
+  'TSIndexSignature',
+]);
 
 /**
  * Whether a node is one of TYPE_ONLY, asked of every node by both passes. Their names all start with `TS`,
@@ -499,9 +514,12 @@ class Resolver {
       case 'MethodDefinition':
       case 'PropertyDefinition':
       case 'AccessorProperty':
+        // An overload's signature is erased whole, its computed key and decorators too.
+        if ((node.value as Node | null)?.type === 'TSEmptyBodyFunctionExpression') return;
         if (node.computed === true) this.visit(node.key as Node, scope, fn, fields);
         if (node.value) this.visit(node.value as Node, inner, innerFn, fields);
-        for (const decorator of (node.decorators as Node[] | undefined) ?? []) this.visit(decorator, scope, fn, fields);
+        // Decorators are not visited: a decorator is `@` and a member chain or a parenthesized expression, and a
+        // read wrapped in a call (\`@__rc$.v(…, decs).id\`) is neither. They run once, when the class is defined.
         return;
       case 'StaticBlock':
         for (const statement of node.body as Node[]) this.visit(statement, inner, innerFn, fields);
@@ -551,9 +569,9 @@ class Resolver {
       case 'NewExpression': {
         const callee = node.callee as Node;
         if (node.type === 'NewExpression') {
-          for (let base = callee; ; base = base.object as Node) {
+          // Down the chain that `new` binds to: `new a.b.C()`, and a tag's (`new tag\`x\`()` constructs what the tag returns).
+          for (let base: Node | undefined = callee; base; base = base.type === 'MemberExpression' ? (base.object as Node) : base.type === 'TaggedTemplateExpression' ? (base.tag as Node) : undefined) {
             this.newCallees.add(base);
-            if (base.type !== 'MemberExpression') break;
           }
         }
         // A method called on a private field (`this.#m()`) keeps its receiver: the callee stays as written.
@@ -585,7 +603,7 @@ class Resolver {
 
   private visitClass(node: Node, outer: Scope, fn: Scope, inner: Scope, fields: readonly Set<string>[]): void {
     if (node.superClass) this.visit(node.superClass as Node, outer, fn, fields);
-    for (const decorator of (node.decorators as Node[] | undefined) ?? []) this.visit(decorator, outer, fn, fields);
+    // Decorators are not visited (see the members' case in visit).
     const own = new Set<string>();
     const body = node.body as Node;
     for (const member of body.body as Node[]) {

@@ -1,4 +1,5 @@
 import vm from 'node:vm';
+import { parseSync } from 'oxc-parser';
 import { describe, expect, it } from 'vitest';
 import { rewriteAwaits } from '../../src/instrument/rewrite.js';
 
@@ -100,7 +101,9 @@ describe('the state rewrite', () => {
       Point = class Point { constructor(x) { this.x = x; count++; } };
       ns = { Point };
       class Box { #Kind = Point; make() { return new this.#Kind(4); } }
-      const made = [new Point(1), new Point, new ns.Point(2), new (Point)(3), new Box().make()];
+      var tag = () => Point;
+      tag = tag;
+      const made = [new Point(1), new Point, new ns.Point(2), new (Point)(3), new Box().make(), new tag\`t\`(5)];
       out = [made.map((p) => p.x), made.every((p) => p instanceof Point), count];
     `);
     expect(log).toContainEqual(['read', 'Point', expect.any(Function)]);
@@ -157,6 +160,38 @@ describe('the state rewrite', () => {
     expect(code).toContain('class Store {static{__rc$.k?.(this)}');
     expect(code).toContain('__rc$.c(__rcV$[');
     expect(code.split('\n').length).toBe(source.split('\n').length);
+  });
+
+  // Each was a syntax error: the names in these erased members were wrapped as reads of the module variable.
+  it('leaves the class members TypeScript erases as written: overloads, abstract members, index signatures', () => {
+    const members = [
+      'm(key: string): void;',
+      'constructor(key: string);',
+      'opt?(key: string): void;',
+      '[key](size: number): void;',
+      'abstract size: number;',
+      'abstract [key]: number;',
+      'abstract resize(size: number): void;',
+      '[key: string]: unknown;',
+    ];
+    const source = `
+      let key = 'k', size = 1;
+      export abstract class Shape {
+        ${members.join('\n        ')}
+        constructor(key?: any) { key = key; }
+        m(key: any) { size = key; }
+      }
+      export function grow() { key += 'x'; size += 1; return [key, size]; }
+    `;
+    const code = rewriteAwaits(source, 'x.ts', { url: 'file:///x.ts', sourceType: 'module', sourceMaps: false }).code;
+    expect(parseSync('x.ts', code).errors).toEqual([]);
+    for (const member of members) expect(code).toContain(member);
+    // A decorator is a member chain or a parenthesized expression: a read wrapped in a call is neither.
+    const decorated = 'const decs = { id: (v: unknown) => v }; let n = 0; export class D { @decs.id m() { n += 1; } }';
+    const rewritten = rewriteAwaits(decorated, 'x.ts', { url: 'file:///x.ts', sourceType: 'module', sourceMaps: false }).code;
+    expect(parseSync('x.ts', rewritten).errors).toEqual([]);
+    expect(rewritten).toContain('@decs.id m()');
+    expect(code).toContain('__rc$.c(__rcV$[');
   });
 
   it('leaves a module with nothing to track untouched', () => {
