@@ -103,12 +103,27 @@ export function resolveRuns(settings: Pick<SearchSettings, 'runs' | 'strategy' |
 }
 
 /**
+ * The counts a caller of the API or of raceTest gives (the command line checks its own): `runs: 0`, or
+ * `runs: Number(process.env.RUNS)` with the variable unset, must not make a search that passes after no run.
+ */
+function checkCounts(settings: SearchSettings): void {
+  const counts = { runs: 1, maxSteps: 1, timeoutMs: 1, maxBlockingMs: 1, depth: 1, maxPreemptions: 0 } as const;
+  for (const [field, least] of Object.entries(counts) as [keyof typeof counts, number][]) {
+    const n = settings[field];
+    if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= least)) {
+      throw new RangeError(`${field} must be ${least === 1 ? 'a positive integer' : 'an integer from 0'}, got ${typeof n === 'number' ? n : JSON.stringify(n) ?? String(n)}`);
+    }
+  }
+}
+
+/**
  * Applies the defaults. `strategy` may be a Strategy object of the caller's own, which `settings.strategy`
  * cannot name; a replay always uses the replay strategy.
  */
 export function resolveSettings(settings: SearchSettings, scenario: ScenarioDefaults, custom?: Strategy): ResolvedSettings {
   const seed = settings.seed ?? randomSeed();
   if (!isValidSeed(seed)) throw new RangeError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
+  checkCounts(settings);
   const name = settings.strategy ?? DEFAULTS.strategy;
   if (!custom && !isStrategyName(name)) throw new RangeError(`unknown strategy "${String(name)}"`);
   const searching = custom ?? createStrategy(name, { depth: settings.depth, maxPreemptions: settings.maxPreemptions });

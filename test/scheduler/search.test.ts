@@ -248,4 +248,13 @@ describe('instrumentation boundaries', () => {
     await expect(runScenario(racy, { strategy: 'chaos' as 'random' })).rejects.toThrow('unknown strategy "chaos"');
     await expect(runScenario(racy, { seed: -1 })).rejects.toThrow(/seed must be an integer/);
   });
+
+  // A search of no run passed: `runs: Number(process.env.RUNS)` with the variable unset made a racy raceTest green.
+  it('rejects counts that are not positive integers, instead of passing after no run', async () => {
+    const racy = await scenario(fixture('counter.ts'), 'racy');
+    for (const runs of [0, -1, Number.NaN, 2.5]) await expect(runScenario(racy, { runs, seed: 1 })).rejects.toThrow(`runs must be a positive integer, got ${runs}`);
+    await expect(runScenario(racy, { maxSteps: 0, seed: 1 })).rejects.toThrow('maxSteps must be a positive integer, got 0');
+    await expect(runScenario(racy, { maxPreemptions: -1, seed: 1 })).rejects.toThrow('maxPreemptions must be an integer from 0, got -1');
+    expect(await runScenario(racy, { runs: 50, seed: 1, maxPreemptions: 0, strategy: 'exhaustive' })).toMatchObject({ status: expect.any(String) });
+  });
 });
