@@ -55,10 +55,10 @@ function createLoad() {
 const TRUST_DIR = 'test/fixtures/trust/';
 const TRUST = [
   ['virtual-keep-alive.ts'], ['virtual-timeouts.ts', 'answerInsideTimeout'], ['virtual-timeouts.ts', 'answerInsideAbortTimeout'],
-  ['virtual-timeouts.ts', 'silentAbortedByTimeout'], ['unref-close.ts', 'closeUnrefdSocket'],
+  ['virtual-timeouts.ts', 'silentAbortedByTimeout'], ['virtual-timeouts.ts', 'unrefdTimeoutBeforeAnswer'], ['unref-close.ts', 'closeUnrefdSocket'],
   ['unref-close.ts', 'closeInTeardown'], ['zlib-streams.ts', 'gzipPipeline'], ['zlib-streams.ts', 'largeGzipPipeline'],
   ['zlib-streams.ts', 'compressionStream'], ['module-timer.ts', 'logAndWait'], ['worker-threads.ts', 'workerExit'],
-  ['worker-threads.ts', 'terminateInTask'], ['clock-zero.ts'], ['child-close.ts'], ['request-close.ts'], ['two-streams.ts'],
+  ['worker-threads.ts', 'terminateInTask'], ['worker-threads.ts', 'unrefdWorkerWrites'], ['clock-zero.ts'], ['child-close.ts'], ['request-close.ts'], ['two-streams.ts'],
   ['http-handler.ts', 'handlerBehindLock'], ['slow-peers.ts', 'slowServer'], ['slow-peers.ts', 'pooledSocket'],
   ['long-requests.ts'], ['real-io.ts', 'separateFiles'], ['phase-ticks.ts'], ['many-tasks.ts'], ['server-push.ts'],
   ['hand-made-once.ts'], ['contended.ts'],

@@ -458,11 +458,22 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return false;
   };
 
-  /** Moves the clock to the next timer that keeps Node alive; false if there is none. */
+  /** Moves the clock to the next timer Node would fire (see hasLiveTimer); false if there is none. */
   private advanceClock(): boolean {
-    if (!this.clock.hasReferenced()) return false;
+    if (!this.hasLiveTimer()) return false;
     this.clock.advance();
     return true;
+  }
+
+  /**
+   * Whether a pending timer would fire in Node: one that keeps the event loop alive, or an unref'd one while
+   * I/O this run evidently waits for keeps the loop alive anyway (got's and many clients' request timeouts
+   * are unref'd: against a slow server they fire on time). With nothing else left, an unref'd timer never
+   * fires: Node would have nothing to do.
+   */
+  private hasLiveTimer(): boolean {
+    if (this.clock.hasReferenced()) return true;
+    return this.clock.pending > 0 && (this.watch!.requesting() || this.evidentIo());
   }
 
   /**
@@ -754,7 +765,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const before = this.progress;
     const progressed = (): boolean => this.progress !== before;
     const deadline = this.startedAt + this.settings.timeoutMs;
-    const timer = idle && this.clock.hasReferenced();
+    const timer = idle && this.hasLiveTimer();
     const outside = idle && this.waitsOutside();
     const now = real.performanceNow();
     // Held back only for I/O this run evidently waits for (see ioUnderWay).

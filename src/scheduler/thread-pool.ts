@@ -18,8 +18,17 @@ const state = shared('racecheck.thread-pool', () => ({ installed: false, run: nu
  * answer or `terminate()` waits on I/O like a socket's.
  */
 export function liveWorkers(): number {
-  return state.workers;
+  if (unrefdOfRuns.size === 0) return state.workers;
+  let count = state.workers;
+  for (const [worker, run] of unrefdOfRuns) if (run === context.run) count++;
+  return count;
 }
+
+/**
+ * Unref'd workers started during a run, with their run: the run waits on them as on any worker (a task that
+ * waits for what pino.transport's worker writes to a file). Those started outside a run are libraries' helpers.
+ */
+const unrefdOfRuns = new Map<object, object>();
 
 /**
  * Client sockets written to since they last received anything (a request whose answer may still come), and
@@ -169,28 +178,32 @@ type WorkerClass = new (...args: any[]) => { once(event: 'exit', listener: () =>
 
 /**
  * Replaces worker_threads' Worker with a subclass that counts the workers alive and referenced (instanceof
- * Worker still holds). An unref'd worker is a library's helper (esbuild's, which tsx starts to compile a
- * file), not one a task waits for.
+ * Worker still holds). An unref'd worker started outside a run is a library's helper (esbuild's, which tsx
+ * starts to compile a file), not one a task waits for; one started during a run counts for that run.
  */
 function countWorkers(threads: { Worker: WorkerClass }): void {
   const Original = threads.Worker;
   const Counted = class Worker extends Original {
     #counted = false;
     #alive = true;
+    readonly #run = context.run;
     constructor(...args: any[]) {
       super(...args);
       this.#count(true);
       this.once('exit', () => {
         this.#count(false);
         this.#alive = false;
+        unrefdOfRuns.delete(this);
       });
     }
     override ref(): void {
       if (this.#alive) this.#count(true);
+      unrefdOfRuns.delete(this);
       super.ref();
     }
     override unref(): void {
       this.#count(false);
+      if (this.#alive && this.#run !== null) unrefdOfRuns.set(this, this.#run);
       super.unref();
     }
     #count(on: boolean): void {
