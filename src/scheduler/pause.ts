@@ -50,6 +50,8 @@ export class Pause implements Candidate {
    * I/O callback. A plain await may stand for a latency of any length: I/O may land while it is ready.
    */
   eventTied = false;
+  /** How many timers the run had fired when it became ready (see Run's MAX_OVERTAKES). */
+  readyAtTimer = 0;
 
   constructor(
     readonly kind: 'start' | 'await',

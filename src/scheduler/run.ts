@@ -57,6 +57,13 @@ const CATCH_UP_MAX_MS = 2000;
 /** The share of a run's timeout that waits for I/O may spend holding timers back, all together. */
 const CATCH_UP_SHARE = 0.4;
 const RESOLVED = Promise.resolve();
+/**
+ * How many timers (an immediate included) may fire while a task is ready, before the task runs. A ready
+ * continuation may wait behind a due timer (it stands for a latency), but not forever: a task that polls
+ * with setImmediate until another sets a flag would otherwise be chosen again and again over that other
+ * task's start, a livelock no Node program has (in Node a ready continuation runs before the next macrotask).
+ */
+const MAX_OVERTAKES = 3;
 
 /**
  * One execution of a scenario under one schedule: setup, the tasks stepped one at a time by the
@@ -126,6 +133,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private rejections: Map<Promise<unknown>, unknown> | undefined;
   private watch: IoWatch | undefined;
   private stepStartedAt = 0;
+  /** Timers (immediates included) fired so far in the run. */
+  private timersFired = 0;
   /** With discountRunQueue: the thread's wait for a CPU so far, read when the run and when its step began. */
   private queuedAtStart = 0;
   private queuedAtStep = 0;
@@ -322,6 +331,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     pause.state = READY;
     pause.slot = this.ready.length;
     pause.seq = ++this.readySeq;
+    pause.readyAtTimer = this.timersFired;
     this.ready.push(pause);
     this.readyCount[pause.taskIndex] = (this.readyCount[pause.taskIndex] ?? 0) + 1;
     this.lastReady[pause.taskIndex] = pause;
@@ -647,7 +657,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    * Pause.immediate), then the due timers Node could fire next. Sets `offered` to the array they are in.
    */
   private collectCandidates(): number {
-    const due = this.clock.pending > 0 && this.clock.hasDue();
+    const due = this.clock.pending > 0 && this.clock.hasDue() && !this.overtakenEnough();
     if (!due && this.queuedImmediates === 0) {
       this.offered = this.ready;
       return this.ready.length;
@@ -675,10 +685,19 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     return candidates.length;
   }
 
+  /** Whether a ready task has seen MAX_OVERTAKES timers fire since it became ready: no timer is offered then. */
+  private overtakenEnough(): boolean {
+    const limit = this.timersFired - MAX_OVERTAKES;
+    if (limit < 0) return false;
+    for (const pause of this.ready) if (pause.readyAtTimer <= limit) return true;
+    return false;
+  }
+
   private fire(chosen: Candidate): void {
     this.stepping = true;
     this.fired = chosen;
     if (chosen instanceof VirtualTimer) {
+      this.timersFired++;
       this.fireTimer(chosen);
       return;
     }
