@@ -318,6 +318,13 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.waiting.delete(pause);
     pause.ok = ok;
     pause.value = value;
+    if (!this.scheduling) {
+      // The tasks are done, and check or teardown waits for work a task left behind (a background save it
+      // awaits, an async listener's sleep): with no more steps to take, it resumes at once, as in Node.
+      if (pause.external) this.externalWaits--;
+      pause.resume();
+      return;
+    }
     if (settlingInStreamEvent()) pause.eventTied = true;
     this.makeReady(pause);
     if (pause.external) {

@@ -13,4 +13,13 @@ describe('setup, check and teardown', () => {
       expect(result.runs, scenario.exportName).toBeGreaterThan(1);
     }
   });
+
+  it('resume the work a task left behind when the check waits for it: a background save, an async listener', async () => {
+    const scenarios = await loadScenarios('test/fixtures/trust/left-behind.ts');
+    expect(scenarios.map((s) => s.exportName).sort()).toEqual(['checkAwaitsBackgroundSave', 'checkWaitsForAsyncListener']);
+    for (const scenario of scenarios) {
+      const result = await runScenario(scenario, { seed: 1 });
+      expect(result.status === 'error' ? result.error.message : result.status === 'fail' ? result.violation.message : result.status, scenario.exportName).toBe('pass');
+    }
+  });
 });
