@@ -73,7 +73,8 @@ export function raceTest<S>(name: string, scenario: Scenario<S>, options: RaceTe
   const where = callSite(raceTest);
   const api = connected();
   watchReplayToken(api);
-  api.test(name, () => check(scenario, options, where).then(() => undefined), options.timeout);
+  // Sequential even in a concurrent suite (sequence.concurrent, describe.concurrent): a thread runs one search at a time.
+  api.test.sequential(name, () => check(scenario, options, where).then(() => undefined), options.timeout);
 }
 
 /**
@@ -96,8 +97,30 @@ function connected(): VitestApi {
   );
 }
 
+/** Whether a race check is under way in this thread: vitest's concurrent tests would start a second beside it. */
+let checking = false;
+
 async function check<S>(scenario: Scenario<S>, options: RaceOptions, where: string): Promise<ScenarioResult> {
   const api = connected();
+  if (api.vi?.isFakeTimers()) {
+    throw new RaceTestError(
+      'racecheck/vitest: vitest\'s fake timers are on (vi.useFakeTimers()); racecheck runs every race check on a virtual clock of its own: call vi.useRealTimers() before it',
+    );
+  }
+  if (checking) {
+    throw new RaceTestError(
+      'racecheck/vitest: another race check is running in this worker: expectNoRace cannot run in a concurrent test (test.concurrent, sequence.concurrent); raceTest tests always run one at a time',
+    );
+  }
+  checking = true;
+  try {
+    return await searchInTest(api, scenario, options, where);
+  } finally {
+    checking = false;
+  }
+}
+
+async function searchInTest<S>(api: VitestApi, scenario: Scenario<S>, options: RaceOptions, where: string): Promise<ScenarioResult> {
   const state = api.expect.getState();
   const file = displayPath(state.testPath ?? 'unknown');
   const name = testId(api, state.currentTestName ?? 'test');

@@ -1,4 +1,4 @@
-import type { afterAll, expect, onTestFinished, test } from 'vitest';
+import type { afterAll, expect, onTestFinished, test, vi } from 'vitest';
 
 /** What the plugin hands each test worker (through vitest's `provide`). */
 export interface WorkerSettings {
@@ -26,6 +26,8 @@ export interface VitestApi {
   readonly expect: typeof expect;
   readonly onTestFinished: typeof onTestFinished;
   readonly afterAll: typeof afterAll;
+  /** For vi.isFakeTimers(): vitest's fake timers and racecheck's virtual clock cannot both drive a run. */
+  readonly vi?: Pick<typeof vi, 'isFakeTimers'>;
 }
 
 const API = Symbol.for('racecheck.vitest-api');

@@ -28,6 +28,16 @@ describe('racecheck/vitest in a real vitest', () => {
     expect(run.output).toContain('hello from t1');
   });
 
+  it('runs race tests one at a time in a concurrent suite, and refuses vitest\'s fake timers in one line', async () => {
+    const run = await featuresRun();
+    expect(run.tests, run.output).toMatchObject({
+      'concurrent suite first': { status: 'passed' },
+      'concurrent suite second': { status: 'passed' },
+      'fake timers left on': { status: 'failed' },
+    });
+    expect(run.tests['fake timers left on']!.failure).toMatch(/^RaceTestError: racecheck\/vitest: vitest's fake timers are on \(vi\.useFakeTimers\(\)\); racecheck runs every race check on a virtual clock of its own: call vi\.useRealTimers\(\) before it\n/);
+  });
+
   it('reports a race as an assertion error with the timeline and a vitest replay command, and replays it', async () => {
     const run = await featuresRun();
     const failure = run.tests['counter loses an update']!;
