@@ -23,8 +23,10 @@ export async function adviseVariants(advisor: LockAdvisor, search: VariantSearch
     const base = { lock: { file: site.file, line: site.line, column: site.column, text: site.text }, sites: advisor.acquireSites(site.key), primitive: kind };
     if (result.status === 'fail') {
       const v = result.violation;
-      const explanation = (v as { explanation?: { summary?: unknown } | null }).explanation;
-      const summary = typeof explanation?.summary === 'string' ? explanation.summary : undefined;
+      const explanation = (v as { explanation?: { summary?: unknown; accesses?: unknown } | null }).explanation;
+      // An explanation that names no access (racecheck saw no conflict it could tell) says less than the violation.
+      const named = Array.isArray(explanation?.accesses) && explanation.accesses.length > 0;
+      const summary = named && typeof explanation?.summary === 'string' ? explanation.summary : undefined;
       const violation: VariantViolation = {
         kind: v.kind,
         message: v.message,

@@ -74,6 +74,12 @@ export class Acquisition {
   releaseStep = -1;
   /** A scheduling point was reached by its task while it held the lock, after the step that granted it. */
   reached = false;
+  /**
+   * The step in which its task's section began: the granting step when the task itself was running then,
+   * else the task's next step; -1 until then. Its task's code running in a later step while it holds the
+   * lock (a timer's callback releasing it) means the section spanned steps, an await or not.
+   */
+  startedStep = -1;
   /** Its task settled while it still held the lock. */
   endedHolding = false;
   /** Released by another task than its own: which lane, and where (the one stack capture besides sites). */
@@ -284,6 +290,7 @@ export class RunLocks {
     const record = acquisition.lock;
     if (record.owner !== this) return;
     acquisition.grantStep = this.host.stepCount();
+    acquisition.startedStep = this.host.currentTaskIndex() === acquisition.lane ? acquisition.grantStep : -1;
     record.open.push(acquisition);
     record.grants++;
     const stats = record.stats;
@@ -345,8 +352,19 @@ export class RunLocks {
   onPause(lane: number, step: number): void {
     if (this.heldCount === 0) return;
     for (let acquisition = this.held[lane]; acquisition !== undefined; acquisition = acquisition.heldNext) {
-      // The await of the acquire itself is in the step that granted it: it is not inside the section.
+      // The await of the acquire itself is in the step that granted it: it is not inside the section, which
+      // begins when that await resumes.
       if (step > acquisition.grantStep) acquisition.reached = true;
+      else acquisition.startedStep = -1;
+    }
+  }
+
+  /** Step `step` runs `lane`'s code (a continuation or a timer's callback): run.ts calls it when locks are held. */
+  onStep(lane: number, step: number): void {
+    if (this.heldCount === 0) return;
+    for (let acquisition = this.held[lane]; acquisition !== undefined; acquisition = acquisition.heldNext) {
+      if (acquisition.startedStep === -1) acquisition.startedStep = step;
+      else if (step > acquisition.startedStep) acquisition.reached = true;
     }
   }
 

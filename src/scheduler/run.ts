@@ -295,6 +295,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   fireTimer(timer: VirtualTimer): void {
     this.clock.take(timer);
     this.current = timer.taskIndex < this.tasks.length ? this.tasks[timer.taskIndex]! : this.externalTask();
+    if (this.scheduling) this.locks?.onStep(this.current.index, this.trace.length);
     try {
       const observer = this.observer;
       if (observer) observer.fireTimer(timer, () => timer.callback(...timer.args));
@@ -711,6 +712,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const pause = chosen as Pause;
     this.unready(pause);
     this.current = pause.task;
+    this.locks?.onStep(pause.taskIndex, this.trace.length);
     if (pause.kind === 'start') {
       pause.state = DONE;
       this.startTask(pause.task);

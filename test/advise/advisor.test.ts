@@ -62,6 +62,13 @@ describe('lock-without-await', () => {
     }
   });
 
+  it('counts a section that spans steps without an await (a timer settles what it returns): the lock is needed', async () => {
+    const result = await run('without-await.ts', 'sectionSpansTimer', { advise: true });
+    expect(result.status).toBe('pass');
+    expect(codes(result)).toEqual(['lock-needed']);
+    expect(find(result, 'lock-needed').message).toBe('this lock is needed: without it, the check fails: 2 writes overlapped');
+  });
+
   it('speaks of a semaphore as a semaphore', async () => {
     const advice = find(await run('without-await.ts', 'semaphoreWithoutAwait'), 'lock-without-await');
     expect(advice.primitive).toBe('Semaphore');
