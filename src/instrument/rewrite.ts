@@ -86,7 +86,10 @@ export function sourceText(source: string | ArrayBuffer | NodeJS.TypedArray): st
   return typeof source === 'string' ? source : Buffer.from(source as Uint8Array).toString('utf8');
 }
 
-export function rewriteAwaits(source: string, filename: string, options: RewriteOptions): RewriteResult {
+export function rewriteAwaits(written: string, filename: string, options: RewriteOptions): RewriteResult {
+  // Node drops a byte order mark before it compiles a module; left in, it would keep a `#!` line after it from
+  // being one (the parser's "Invalid Character '!'"). Columns do not count it, in an editor or in Node.
+  const source = written.charCodeAt(0) === 0xfeff ? written.slice(1) : written;
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
   if (source.includes(PREAMBLE_MARK)) return untouched;

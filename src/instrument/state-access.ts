@@ -559,7 +559,7 @@ class Resolver {
         }
         break;
       case 'TaggedTemplateExpression': {
-        const tag = node.tag as Node;
+        const tag = unwrapExpression(node.tag as Node) as Node;
         if (tag.type === 'MemberExpression' && (tag.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(tag, scope, fn, fields);
         else this.visit(tag, scope, fn, fields);
         this.visit(node.quasi as Node, scope, fn, fields);
@@ -574,8 +574,9 @@ class Resolver {
             this.newCallees.add(base);
           }
         }
-        // A method called on a private field (`this.#m()`) keeps its receiver: the callee stays as written.
-        if (callee.type === 'MemberExpression' && (callee.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(callee, scope, fn, fields);
+        // A method called on a private field (`this.#m()`, `(this.#m)()`) keeps its receiver: the callee stays as written.
+        const target = unwrapExpression(callee) as Node;
+        if (target.type === 'MemberExpression' && (target.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(target, scope, fn, fields);
         else this.visit(callee, scope, fn, fields);
         for (const argument of node.arguments as Node[]) this.visit(argument, scope, fn, fields);
         return;

@@ -120,6 +120,14 @@ describe('the state rewrite', () => {
     `);
   });
 
+  // Was `this lost`: a parenthesized private member called, or used as a tag, keeps its receiver too.
+  it('keeps the receiver of a parenthesized private method call', () => {
+    same(`
+      class Box { #n = 0; #fn = function () { return this; }; run() { this.#n += 1; return [(this.#fn)() === this, (this.#fn)\`t\` === this, (this.#fn)?.() === this, this.#n]; } }
+      out = new Box().run();
+    `);
+  });
+
   it('keeps the temporal dead zone an error', () => {
     const source = 'out = (() => { try { total += 1; } catch (e) { return e.name; } })(); let total = 0;';
     same(source);

@@ -47,6 +47,13 @@ describe('rewriteAwaits', () => {
     expect(third).toContain('await __rc$.a(1,__rcS$[0])');
   });
 
+  // Was a syntax error ("Invalid Character '!'"): the parser takes a byte order mark before `#!` as text.
+  it('drops a byte order mark, as Node does, so that a hashbang after it stays one', () => {
+    const { code, sites } = rewrite('\uFEFF#!/usr/bin/env node\nexport async function f() { await 1; }\n', 'cli.mjs');
+    expect(code.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(sites).toEqual([[2, 29, 'export async function f() { await 1; }']]);
+  });
+
   it('survives real TypeScript: enums, generics, decorators, satisfies, overloads, namespaces', () => {
     const url = new URL('../fixtures/core/typescript-syntax.ts', import.meta.url);
     const source = readFileSync(url, 'utf8');
