@@ -73,12 +73,16 @@ function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
       const iterator = (asyncMethod ?? source[Symbol.iterator])?.call(iterable) as Iterator<unknown> | AsyncIterator<unknown> | undefined;
       if (!iterator) throw new TypeError('for await: the value is not async iterable');
       const isAsync = asyncMethod != null;
+      // As the loop itself does: `next` read once, called without arguments, and of a sync iterator's
+      // result `done` read before `value`.
+      const nextMethod = iterator.next as (...args: unknown[]) => unknown;
       return {
-        next(value?: unknown) {
-          const result = iterator.next(value);
+        next(...args: unknown[]) {
+          const result = nextMethod.apply(iterator, args);
           if (isAsync) return iterationPoint(result, site);
           const step = result as IteratorResult<unknown>;
-          return iterationPoint(Promise.resolve(step.value).then((settled) => ({ value: settled, done: step.done })), site);
+          const done = step.done;
+          return iterationPoint(Promise.resolve(step.value).then((settled) => ({ value: settled, done })), site);
         },
         return(value?: unknown) {
           return Promise.resolve(iterator.return ? iterator.return(value) : { value, done: true });
