@@ -61,15 +61,44 @@ export function callerFrame(): Frame | undefined {
 /** The frames of the current stack above `skip`, source-mapped, innermost first. */
 function currentFrames(skip: Function): Frame[] {
   const sites = captureCallSites(skip, 30);
+  const prepared = runnerPositions(sites);
   const frames: Frame[] = [];
-  for (const site of sites) {
+  sites.forEach((site, index) => {
     const name = site.getFileName();
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
-    if (!name || line === null || column === null) continue;
-    frames.push(name.startsWith('node:') ? { file: name, line, column } : mapped(name, line, column));
-  }
+    if (!name || line === null || column === null) return;
+    const byRunner = prepared?.[index];
+    if (byRunner && (byRunner.line !== line || byRunner.column !== column)) frames.push(byRunner);
+    else frames.push(name.startsWith('node:') ? { file: name, line, column } : mapped(name, line, column));
+  });
   return frames;
+}
+
+/**
+ * The positions a test runner's own stack formatting gives the frames, one per call site: vitest's module
+ * runner evaluates the TypeScript it compiled and maps its stacks through its own source maps, which Node's
+ * findSourceMap does not know. It installs them as Error.prepareStackTrace; undefined when nothing did, or
+ * when what it wrote does not line up with the frames.
+ */
+function runnerPositions(sites: readonly NodeJS.CallSite[]): (Frame | undefined)[] | undefined {
+  const prepare = Error.prepareStackTrace;
+  if (prepare === undefined || sites.length === 0) return undefined;
+  let text: unknown;
+  try {
+    text = prepare(new Error(), sites as NodeJS.CallSite[]);
+  } catch {
+    return undefined;
+  }
+  if (typeof text !== 'string') return undefined;
+  const lines = text.split('\n').filter((line) => /^\s+at /.test(line));
+  if (lines.length !== sites.length) return undefined;
+  return lines.map((line) => {
+    const where = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/.exec(line.trim());
+    if (!where) return undefined;
+    const file = where[1]!.startsWith('file://') ? (safePath(where[1]!) ?? where[1]!) : where[1]!;
+    return { file, line: Number(where[2]), column: Number(where[3]) };
+  });
 }
 
 /** A generated position through the module's source map (tsx's), when Node keeps one for it. */

@@ -1,9 +1,9 @@
 import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
-import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow } from './abi.js';
+import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow, type StateRow } from './abi.js';
 import { createLineIndex, type LineIndex } from './lines.js';
 import { addShiftRow, createColumnMap, createShiftRows, type Insertion } from './positions.js';
-import { findMapComment, readSourceMap } from './source-map.js';
+import { findMapComment, readSourceMap, type SourceMap } from './source-map.js';
 import { findStateAccesses, STATE_TABLE } from './state-access.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
@@ -150,7 +150,9 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let shifts: ShiftRow[] = [];
   const rows = createShiftRows(insertions);
   const head = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},`;
-  const table = state && state.rows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(state.rows)})` : '';
+  // State rows are positions in this text: compiled code's (Vite's TypeScript, tsx's .cts) go back through its map.
+  const stateRows = state && sourceMap ? state.rows.map((row) => mapStateRow(row, sourceMap)) : state?.rows;
+  const table = stateRows && stateRows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = addShiftRow(rows, { ...preamblePosition, length });
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
@@ -317,4 +319,10 @@ function preambleOffset(source: string, lines: LineIndex, program: Program): { o
     separator = source[statement.end - 1] === ';' ? '' : ';';
   }
   return { offset, separator };
+}
+
+/** A state row at its original position, when the module's source map has one in the module's own file. */
+function mapStateRow(row: StateRow, sourceMap: SourceMap): StateRow {
+  const original = sourceMap.originalInModule(row[1], row[2], row[0].startsWith('#') ? row[0] : row[0].split('.')[0]);
+  return original ? ([row[0], original.line, original.column, ...row.slice(3)] as unknown as StateRow) : row;
 }

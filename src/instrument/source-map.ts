@@ -38,6 +38,13 @@ export interface SourceMap {
    */
   originalSite(line: number, column: number): SiteRow | null;
   /**
+   * The original 1-based position of any 1-based position in the compiled code, when it is in the module's
+   * own file (a state access of TypeScript that Vite compiled); `null` otherwise. With `text` (what is
+   * written there, a variable's name), at its first occurrence from the mapping's column on that line: a
+   * compiler that reformats a line maps a statement, not each of its words.
+   */
+  originalInModule(line: number, column: number, text?: string): { readonly line: number; readonly column: number } | null;
+  /**
    * A `//# sourceMappingURL=data:…` comment with this map adjusted to the rewritten code's columns
    * (`shiftedLines`: the 1-based lines that have insertions; the others keep their mappings as they are).
    */
@@ -89,6 +96,25 @@ function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: 
   };
   return {
     comment,
+    originalInModule(line, column, text) {
+      lines ??= decodeMappings(mappings);
+      const onLine = lines[line - 1];
+      if (!onLine || onLine.length === 0) return null;
+      let best = 0;
+      for (let i = 0; i < onLine.length; i += 4) {
+        if ((onLine[i] ?? 0) > column - 1) break;
+        best = i;
+      }
+      const source = onLine[best + 1] ?? 0;
+      if (sources[source] !== moduleUrl.href) return null;
+      const sourceLine = onLine[best + 2] ?? 0;
+      const sourceColumn = onLine[best + 3] ?? 0;
+      const lineText = text === undefined ? undefined : textOf(source)?.textOf(sourceLine + 1);
+      const found = lineText === undefined || text === undefined ? -1 : lineText.indexOf(text, sourceColumn);
+      if (found !== -1) return { line: sourceLine + 1, column: found + 1 };
+      // Else past the segment's start by as many columns as the position is: a segment covers a run of text.
+      return { line: sourceLine + 1, column: sourceColumn + Math.max(0, column - 1 - (onLine[best] ?? 0)) + 1 };
+    },
     originalSite(line, column) {
       lines ??= decodeMappings(mappings);
       const onLine = lines[line - 1];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
 import { parseSync } from 'oxc-parser';
 import { describe, expect, it } from 'vitest';
 import { countLines } from '../../src/instrument/lines.js';
@@ -77,6 +78,24 @@ describe('rewriteAwaits', () => {
     }
     expect(error).toBeInstanceOf(InstrumentSyntaxError);
     expect(error).toMatchObject({ line: 2, column: 16, message: expect.stringMatching(/^file:\/\/\/project\/bad\.ts:2:16: /) });
+  });
+});
+
+describe('rewriteAwaits on compiled code', () => {
+  // Were the compiled code's lines (2, 3): Vite's TypeScript, when a plugin compiled it before racecheck's, and
+  // tsx's .cts output reach the rewrite compiled, with their map inline, and only the awaits went through it.
+  it('places state accesses, like awaits, where they are written, through the inline source map', () => {
+    const written = 'interface A {\n  x: number;\n}\nlet count: number = 0;\nexport async function bump(): Promise<void> { const c = count; await null; count = c + 1; }\n';
+    const compiled = transformSync(written, { loader: 'ts', format: 'esm', sourcemap: 'inline', sourcefile: '/project/counter.ts' }).code;
+    expect(compiled.split('\n')[1]).toBe('async function bump() {');
+    const { code, sites } = rewriteAwaits(compiled, '/project/counter.ts', { url: 'file:///project/counter.ts', sourceType: 'module' });
+    const line = written.split('\n')[4]!;
+    expect(sites).toEqual([[5, line.indexOf('await') + 1, line]]);
+    const table = /__rc\$\.t\("file:\/\/\/project\/counter\.ts",(\[.*?\]\])\)/.exec(code);
+    expect(JSON.parse(table![1]!)).toEqual([
+      ['count', 5, line.indexOf('count') + 1, 0],
+      ['count', 5, line.lastIndexOf('count') + 1, 0],
+    ]);
   });
 });
 

@@ -46,6 +46,10 @@ describe('racecheck/vitest in a real vitest', () => {
     expect(failure.failure).toContain('─── mocked.spec.ts#counter > loses an update ───');
     expect(failure.failure).toMatch(/│ resume counter\.ts:9:5/);
     expect(failure.failure).toMatch(/│ +await Promise\.resolve\(\);/);
+    // The accesses at the lines of counter.ts as written: their frames come through vitest's own source maps
+    // (were counter.ts:37 and :39 of Vite's compiled module, without their text).
+    expect(failure.failure).toMatch(/\[1\] +step \d+ +t\d +read +c\.value \(0\) +counter\.ts:8 +const value = this\.value;/);
+    expect(failure.failure).toMatch(/\[2\] +step \d+ +t\d +write +c\.value \(1\) +counter\.ts:10 +this\.value = value \+ 1;/);
     const command = replayCommand(failure.failure);
     expect(command).toMatch(/^RACECHECK_REPLAY=1\.[\w-]+ npx vitest run mocked\.spec\.ts$/);
 
