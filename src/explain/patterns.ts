@@ -107,15 +107,27 @@ function readConflict(target: Target, write: RecordedAccess): Conflict | undefin
   const { first, last } = reads;
   // The last read came before another lane's write, in an earlier step: the write is from a stale read.
   if (last.access.step < write.step && target.writes.length > last.writesBefore) {
-    const foreign = target.writes[last.writesBefore]!;
+    const foreign = invalidating(target, last.writesBefore, last.access);
     return last.access.check ? { pattern: 'stale-check', check: last.access, foreign, act: write } : { pattern: 'lost-update', read: last.access, foreign, write };
   }
   // It read again after the other write, but what it tested first was stale by then.
   if (first.access.step < write.step && target.writes.length > first.writesBefore) {
-    const foreign = target.writes[first.writesBefore]!;
+    const foreign = invalidating(target, first.writesBefore, first.access);
     return { pattern: 'stale-check', check: first.access, foreign, act: write };
   }
   return undefined;
+}
+
+/**
+ * The other lane's write that made `read` stale: the first after it that wrote another value than the one
+ * read (a clamp that wrote back what was there changed nothing), else the first after it.
+ */
+function invalidating(target: Target, from: number, read: RecordedAccess): RecordedAccess {
+  for (let i = from; i < target.writes.length; i++) {
+    const write = target.writes[i]!;
+    if (write.lane !== read.lane && write.value !== read.value) return write;
+  }
+  return target.writes[from]!;
 }
 
 function writeConflict(target: Target, write: RecordedAccess): Conflict | undefined {

@@ -21,6 +21,14 @@ async function explain(file: string, exportName: string, seed = 3) {
 }
 
 describe('the classic patterns', () => {
+  it('names the write that made a check stale, not one that wrote back the value read', async () => {
+    const { explanation } = await explain(fixture('patterns.ts'), 'staleAfterNoOpWrite', 1);
+    expect(explanation.pattern).toBe('stale-check');
+    const [check, foreign] = explanation.accesses;
+    expect(check).toMatchObject({ op: 'read', target: 's.limiter.tokens', value: '1' });
+    expect(foreign).toMatchObject({ op: 'write', target: 's.limiter.tokens', value: '0', site: { text: expect.stringContaining('this.tokens -= 1;') } });
+  });
+
   it('names a lost update: a read, another task write, then a write from the stale read', async () => {
     const { explanation } = await explain(fixture('patterns.ts'), 'lostUpdate');
     expect(explanation.pattern).toBe('lost-update');
