@@ -47,7 +47,7 @@ function testcase(scenario: ScenarioReport): string[] {
   const v = scenario.violation!;
   const body = [
     `${v.kind}: ${v.message}`,
-    `run ${v.run}, run seed ${v.seed}, ${v.trace.length} steps, ${v.preemptions} preemptions, strategy ${v.strategy}`,
+    `run ${v.run}, run seed ${v.seed}, ${v.trace.length} step${v.trace.length === 1 ? '' : 's'}, ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'}, strategy ${v.strategy}`,
     ...(v.stack ? ['', v.stack] : []),
     '',
     ...formatTimeline(v.trace, 120),

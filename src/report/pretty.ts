@@ -66,14 +66,14 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
 function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: number, width: number): string {
   const id = scenario.id.padEnd(Math.min(idWidth, 60));
   const runs = `${count(scenario.runs)} run${scenario.runs === 1 ? '' : 's'}`;
-  const steps = `${count(scenario.steps)} steps`;
+  const steps = `${count(scenario.steps)} step${scenario.steps === 1 ? '' : 's'}`;
   // A failing scenario's time includes shrinking its schedule: a rate would mislead.
   const rate = scenario.status === 'pass' && scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
   const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · ')) + (scenario.interrupted ? c.yellow(' · interrupted') : '');
   if (scenario.status === 'pass') {
     const bound = scenario.search.maxPreemptions;
     const verdict = scenario.search.complete
-      ? c.green(` · all ${count(scenario.search.schedules)} schedules${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
+      ? c.green(`${scenario.search.schedules === 1 ? ' · the one schedule' : ` · all ${count(scenario.search.schedules)} schedules`}${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
       : '';
     const line = ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
     // The rate is the first thing to go when the line does not fit the terminal.
@@ -122,7 +122,7 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
       .map((line, i) => (i === 0 ? `${c.red.bold(v.kind)}${line.slice(v.kind.length)}` : line))
       .join('\n'),
     c.dim(
-      `run ${v.run} · run seed ${v.seed} · ${count(v.trace.length)} steps · ${count(v.preemptions)} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
+      `run ${v.run} · run seed ${v.seed} · ${count(v.trace.length)} step${v.trace.length === 1 ? '' : 's'} · ${count(v.preemptions)} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
     ),
   ].filter((line, i) => i !== 2 || line !== '');
   if (explanation) lines.push('', ...wrap(explanation.summary, width - 2).map((line) => `  ${c.bold(line)}`));

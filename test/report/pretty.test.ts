@@ -40,4 +40,12 @@ describe('the pretty report', () => {
     }
     await expect(text).toMatchFileSnapshot(`__snapshots__/pretty/${name}.txt`);
   });
+
+  it('counts in the singular: 1 step, 1 preemption, the one schedule', async () => {
+    const single = await pretty('test/fixtures/core/one-step.ts', 'single', 1);
+    expect(single).toMatch(/✓ test\/fixtures\/core\/one-step\.ts#single +2 runs · 2 steps · N runs\/s · the one schedule\n/);
+    const throws = await pretty('test/fixtures/core/one-step.ts', 'throws', 1);
+    expect(throws).toMatch(/✗ test\/fixtures\/core\/one-step\.ts#throws +1 run · 1 step +exception/);
+    expect(throws).toMatch(/run 1 · run seed \d+ · 1 step · 0 preemptions · strategy /);
+  });
 });
