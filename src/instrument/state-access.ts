@@ -191,7 +191,8 @@ function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: st
       return;
     }
     case 'shorthand':
-      edits.push(opening(node.start, `${target}:${RT}.v(${entry},`, node.start, node.end - node.start));
+      // `{ __proto__ }` is an own property named __proto__; `__proto__: v` would set the prototype.
+      edits.push(opening(node.start, `${target === '__proto__' ? '["__proto__"]' : target}:${RT}.v(${entry},`, node.start, node.end - node.start));
       edits.push(closing(node.end, `${owner})`, node.start, node.end - node.start));
       return;
     case 'write': {
@@ -330,6 +331,9 @@ function declareAll(node: Node, scope: Scope, scopes: Map<Node, Scope>, classes:
     return;
   }
   if (node.declare === true) return;
+  // Inside `with` (sloppy CommonJS), a name may be a property of its object, read with the object as the
+  // receiver of a call: nothing of such a module is tracked (the catch in findStateAccesses).
+  if (node.type === 'WithStatement') throw new Error('a with statement');
   switch (node.type) {
     case 'ImportDeclaration':
       for (const specifier of node.specifiers as Node[]) declare(scope, (specifier.local as Node).name as string, 'other');

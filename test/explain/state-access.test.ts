@@ -128,6 +128,29 @@ describe('the state rewrite', () => {
     `);
   });
 
+  // Was a prototype set: `{ __proto__ }` shorthand makes an own property, `__proto__: v` does not.
+  it('keeps a shorthand property named __proto__ an own property', () => {
+    same(`
+      let __proto__ = { tag: 'own' };
+      __proto__ = { tag: 'own' };
+      const o = { __proto__ };
+      out = [Object.keys(o), Object.getPrototypeOf(o) === Object.prototype, o.__proto__.tag];
+    `);
+  });
+
+  // Was \`this lost\` and a getter run twice: inside \`with\` a name may be the object's property.
+  it('tracks nothing in a module with a with statement', () => {
+    const source = `
+      var n = 0, f = function () { return 'module'; };
+      n = 1;
+      f = function () { return 'module'; };
+      var gets = 0, obj = { get n() { gets++; return 10; }, set n(v) {}, f() { return this === obj; } };
+      with (obj) { n += 1; out = [f(), gets]; }
+    `;
+    expect(rewrite(source)).toBe(source);
+    same(source);
+  });
+
   it('keeps the temporal dead zone an error', () => {
     const source = 'out = (() => { try { total += 1; } catch (e) { return e.name; } })(); let total = 0;';
     same(source);
