@@ -94,45 +94,42 @@ function createSourceMap(raw: RawMap, mappings: string, mapUrl: URL, moduleUrl: 
     if (!texts.has(index)) texts.set(index, loadSource(raw.sourcesContent?.[index], sources[index]));
     return texts.get(index) ?? null;
   };
+  /**
+   * The mapping segment at or before a 1-based position of the compiled code (the line's first one when the
+   * column precedes them all), and how far past the segment's start the position is.
+   */
+  const segmentAt = (line: number, column: number) => {
+    lines ??= decodeMappings(mappings);
+    const onLine = lines[line - 1];
+    if (!onLine || onLine.length === 0) return undefined;
+    let best = 0;
+    for (let i = 0; i < onLine.length; i += 4) {
+      if ((onLine[i] ?? 0) > column - 1) break;
+      best = i;
+    }
+    return { source: onLine[best + 1] ?? 0, sourceLine: onLine[best + 2] ?? 0, sourceColumn: onLine[best + 3] ?? 0, offset: column - 1 - (onLine[best] ?? 0) };
+  };
   return {
     comment,
     originalInModule(line, column, text) {
-      lines ??= decodeMappings(mappings);
-      const onLine = lines[line - 1];
-      if (!onLine || onLine.length === 0) return null;
-      let best = 0;
-      for (let i = 0; i < onLine.length; i += 4) {
-        if ((onLine[i] ?? 0) > column - 1) break;
-        best = i;
-      }
-      const source = onLine[best + 1] ?? 0;
-      if (sources[source] !== moduleUrl.href) return null;
-      const sourceLine = onLine[best + 2] ?? 0;
-      const sourceColumn = onLine[best + 3] ?? 0;
+      const segment = segmentAt(line, column);
+      if (!segment || sources[segment.source] !== moduleUrl.href) return null;
+      const { source, sourceLine, sourceColumn, offset } = segment;
       const lineText = text === undefined ? undefined : textOf(source)?.textOf(sourceLine + 1);
       const found = lineText === undefined || text === undefined ? -1 : lineText.indexOf(text, sourceColumn);
       if (found !== -1) return { line: sourceLine + 1, column: found + 1 };
       // Else past the segment's start by as many columns as the position is: a segment covers a run of text.
-      return { line: sourceLine + 1, column: sourceColumn + Math.max(0, column - 1 - (onLine[best] ?? 0)) + 1 };
+      return { line: sourceLine + 1, column: sourceColumn + Math.max(0, offset) + 1 };
     },
     originalSite(line, column) {
-      lines ??= decodeMappings(mappings);
-      const onLine = lines[line - 1];
-      if (!onLine || onLine.length === 0) return null;
-      // The segment at or before the column; the line's first one when the column precedes them all.
-      let best = 0;
-      for (let i = 0; i < onLine.length; i += 4) {
-        if ((onLine[i] ?? 0) > column - 1) break;
-        best = i;
-      }
-      const source = onLine[best + 1] ?? 0;
-      const sourceLine = onLine[best + 2] ?? 0;
-      const sourceColumn = onLine[best + 3] ?? 0;
+      const segment = segmentAt(line, column);
+      if (!segment) return null;
+      const { source, sourceLine, sourceColumn, offset } = segment;
       const text = textOf(source);
       const url = sources[source];
       if (!text || !url || sourceLine >= text.starts.length) return null;
       const lineText = text.textOf(sourceLine + 1);
-      const at = awaitColumn(lineText, sourceColumn, column - 1 - (onLine[best] ?? 0)) + 1;
+      const at = awaitColumn(lineText, sourceColumn, offset) + 1;
       return url === moduleUrl.href ? [sourceLine + 1, at, lineText] : [sourceLine + 1, at, lineText, url];
     },
     formatInline(columns, shiftedLines) {
