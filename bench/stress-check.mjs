@@ -61,7 +61,7 @@ const TRUST = [
   ['worker-threads.ts', 'terminateInTask'], ['worker-threads.ts', 'unrefdWorkerWrites'], ['clock-zero.ts'], ['child-close.ts'], ['request-close.ts'], ['two-streams.ts'],
   ['http-handler.ts', 'handlerBehindLock'], ['slow-peers.ts', 'slowServer'], ['slow-peers.ts', 'pooledSocket'],
   ['long-requests.ts'], ['real-io.ts', 'separateFiles'], ['phase-ticks.ts'], ['many-tasks.ts'], ['server-push.ts'],
-  ['hand-made-once.ts'], ['contended.ts'],
+  ['hand-made-once.ts'], ['contended.ts'], ['io-callbacks.ts'],
 ];
 const TRUST_SEEDS = [1, 2, 3];
 

@@ -112,6 +112,8 @@ export class VirtualClock {
   disposed = false;
   /** Told of every timer created; set only in a recording replay (observer.ts). */
   onAdd: ((timer: VirtualTimer) => void) | undefined = undefined;
+  /** Timers armed so far (created, re-armed, refreshed): a wait for I/O ends when an I/O callback arms one. */
+  armed = 0;
   private nextId = 1;
   private nextSeq = 1;
   /** The delays seen while collecting due timers (reused: collecting happens at every step with a due timer). */
@@ -245,6 +247,7 @@ export class VirtualClock {
   }
 
   private insert(timer: VirtualTimer): void {
+    this.armed++;
     timer.seq = this.nextSeq++;
     let index = this.timers.length;
     while (index > 0) {

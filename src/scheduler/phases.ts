@@ -12,6 +12,13 @@ export interface PhaseHost {
   readonly clock: VirtualClock;
   io(): IoWatch;
   fireTimer(timer: VirtualTimer): void;
+  /**
+   * Until when (real time) a wait may hold the next timer back, as it does between steps: as long as the
+   * timer would really take, within the run's budget, while I/O is evidently under way; 0 otherwise.
+   */
+  holdTimerUntil(io: IoWatch, now: number): number;
+  /** A wait that held timers back until `holdUntil` ended: what it spent counts against the run's budget. */
+  heldTimer(since: number, holdUntil: number): void;
   /** When the run started and how long it may take (real milliseconds). */
   readonly startedAt: number;
   readonly timeoutMs: number;
@@ -68,8 +75,16 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
     const io = host.io();
     const timer = host.clock.peek();
     if (io.busy()) {
-      const limit = timer ? Math.min(deadline, real.performanceNow() + PATIENCE_MS) : deadline;
-      const outcome = await io.settle(limit, () => done, 'patient');
+      const now = real.performanceNow();
+      // A pending timer (a client's 30 s connect timeout, a query timeout) waits for an answer on its way as
+      // it does between steps; a timer an I/O callback arms (a write queued with setImmediate) ends the wait.
+      // A timer due now (an immediate) fires after what lands at once, as between steps.
+      const due = timer !== undefined && timer.due <= host.clock.now;
+      const holdUntil = timer && !due ? host.holdTimerUntil(io, now) : 0;
+      const limit = timer ? Math.min(deadline, Math.max(now + PATIENCE_MS, holdUntil)) : deadline;
+      const armed = host.clock.armed;
+      const outcome = await io.settle(limit, () => done || host.clock.armed !== armed, due ? 'eager' : 'patient', holdUntil);
+      if (holdUntil > 0) host.heldTimer(now, holdUntil);
       if (outcome === 'progress' || done || ((outcome === 'requests' || outcome === 'handles') && !timer)) continue;
     }
     if (timer) {

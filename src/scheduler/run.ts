@@ -545,9 +545,16 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    * run, or a socket asked something, or a worker alive. Sockets merely open (left by an earlier run or
    * another test file) are not: they must not cost each step a wait, nor turn a virtual sleep into a real one.
    */
-  private ioUnderWay(): boolean {
-    const watch = this.watch!;
+  private ioUnderWay(watch = this.watch!): boolean {
     return watch.requesting() || (watch.busy() && (watch.grew() || this.evidentIo()));
+  }
+
+  holdTimerUntil(io: IoWatch, now: number): number {
+    return this.ioUnderWay(io) ? now + this.catchUpMs() : 0;
+  }
+
+  heldTimer(since: number, holdUntil: number): void {
+    this.caughtUpMs += Math.min(real.performanceNow(), holdUntil) - since;
   }
 
   /** Whether a candidate is there now (a pause made ready, a due timer). */
@@ -791,7 +798,10 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   private async settleIo(idle: boolean): Promise<SettleOutcome> {
     const before = this.progress;
-    const progressed = (): boolean => this.progress !== before;
+    // A timer an I/O callback arms (a client's next write queued with setImmediate, a timeout armed when the
+    // first reply came) is progress too: it may be due now, or it changes what the wait may hold back.
+    const armed = this.clock.armed;
+    const progressed = (): boolean => this.progress !== before || this.clock.armed !== armed;
     const deadline = this.startedAt + this.settings.timeoutMs;
     const timer = idle && this.hasLiveTimer();
     const outside = idle && this.waitsOutside();
@@ -801,7 +811,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const limit = timer ? Math.min(deadline, Math.max(now + IDLE_PATIENCE_MS, holdUntil)) : deadline;
     const patience = !idle ? 'eager' : timer || !outside ? 'patient' : 'until-deadline';
     const outcome = await this.watch!.settle(limit, progressed, patience, holdUntil);
-    if (holdUntil > 0) this.caughtUpMs += Math.min(real.performanceNow(), holdUntil) - now;
+    if (holdUntil > 0) this.heldTimer(now, holdUntil);
     if ((outcome === 'requests' || outcome === 'handles') && limit < deadline) return 'quiet';
     return outcome;
   }

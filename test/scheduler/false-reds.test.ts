@@ -90,6 +90,16 @@ describe('a peer in another process', () => {
     expect(verdict!.status, describeVerdict(verdict!)).toBe('pass');
   });
 
+  // Were a timeout at the deadline, a timeout that lost, and a check that never finished: a timer an I/O callback
+  // arms during a wait for I/O now ends the wait (clock.armed), and setup and check hold a pending timer back
+  // while an answer is on its way, as the steps do (phases.ts).
+  it('notices timers that I/O callbacks arm, and holds timers back in setup and check', async () => {
+    for (const filter of ['dataCallbackQueuesImmediate', 'dataCallbackArmsTimeout', 'setupAndCheckWaitUnderTimeouts']) {
+      const [verdict] = await verdicts('io-callbacks.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
+
   it('still finds the timeout of a request that is never answered', async () => {
     const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', 'silentInsideTimeout']);
     expect(verdict!.violation, describeVerdict(verdict!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
