@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Candidate } from './types.js';
 
 /** Where a timer refreshed after its run ended goes: the running run's clock and task (virtual-globals.ts sets it). */
@@ -35,6 +36,11 @@ export class VirtualTimer implements Candidate {
   /** When it went into its clock's list (created, re-armed or refreshed): Node's timer lists are FIFO. */
   seq = 0;
   private referenced = true;
+  /**
+   * The async context it was created in: Node runs a timer's callback there, so an AsyncLocalStorage store
+   * (a request's id, a trace) set around setTimeout is the callback's too.
+   */
+  private readonly scope = new AsyncResource('racecheck.timer');
 
   constructor(
     private clock: VirtualClock,
@@ -47,6 +53,15 @@ export class VirtualTimer implements Candidate {
     /** The task that created it (or refreshed it into a later run); firing it runs as that task. */
     public taskIndex: number,
   ) {}
+
+  /**
+   * Runs the callback with its arguments, in the context the timer was created in; `within` (a recording
+   * replay's: the lane the callback runs in) wraps the call inside that context.
+   */
+  invoke(within?: (call: () => unknown) => unknown): unknown {
+    if (!within) return this.scope.runInAsyncScope(this.callback, this, ...this.args);
+    return this.scope.runInAsyncScope(() => within(() => this.callback.call(this, ...this.args)));
+  }
 
   ref(): this {
     this.referenced = true;

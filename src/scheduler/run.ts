@@ -298,8 +298,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (this.scheduling) this.locks?.onStep(this.current.index, this.trace.length);
     try {
       const observer = this.observer;
-      if (observer) observer.fireTimer(timer, () => timer.callback(...timer.args));
-      else timer.callback(...timer.args);
+      if (observer) timer.invoke((call) => observer.fireTimer(timer, call));
+      else timer.invoke();
     } catch (error) {
       this.fail('exception', `a ${timer.timerKind} callback threw: ${describeValue(error)}`, undefined, error);
     }
