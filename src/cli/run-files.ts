@@ -485,12 +485,12 @@ function hangMessage(info: ScenarioInfo, snapshot: RunSnapshot, timeoutMs: numbe
   return `run ${snapshot.reading.run} did not finish within ${timeoutMs} ms of real time: it was busy, in a synchronous loop or a blocking call that never gave the event loop back.${where(info, snapshot)} It hung ${confirmation}.`;
 }
 
-/** What ended a child, in words: from its own last message if it sent one, else from its exit. */
 /** Why a file's children never got to it: racecheck's own modules failed to load in each (see child.ts). */
 function startFailedMessage(error: ReportError): string {
   return `racecheck's child process could not load its own modules, ${START_TRIES} times: ${error.message}`;
 }
 
+/** What ended a child, in words: from its own last message if it sent one, else from its exit. */
 function describeDeath(outcome: SessionOutcome): { text: string; stack?: string } {
   if (outcome.silent) return { text: 'its process stopped responding for 10 s (was it stopped, with SIGSTOP?)' };
   const cause: DeathCause | undefined = outcome.died?.cause;

@@ -62,6 +62,11 @@ interface Point {
   readonly bareAt?: number;
 }
 
+/** A module hook's source (a string, or the bytes Node read) as text, for the rewrite. */
+export function sourceText(source: string | ArrayBuffer | NodeJS.TypedArray): string {
+  return typeof source === 'string' ? source : Buffer.from(source as Uint8Array).toString('utf8');
+}
+
 /**
  * Rewrites every `await x` into `await __rc$.a(x, site)` and every `for await (… of it)` into
  * `for await (… of __rc$.fa(it, site))`, and the awaits of transpiled async functions (transpiled.ts)
@@ -81,11 +86,6 @@ interface Point {
  * resource the program sees; it is not a scheduling point (awaits inside the dispose method, and in
  * the initializer, are).
  */
-/** A module hook's source (a string, or the bytes Node read) as text, for the rewrite. */
-export function sourceText(source: string | ArrayBuffer | NodeJS.TypedArray): string {
-  return typeof source === 'string' ? source : Buffer.from(source as Uint8Array).toString('utf8');
-}
-
 export function rewriteAwaits(written: string, filename: string, options: RewriteOptions): RewriteResult {
   // Node drops a byte order mark before it compiles a module; left in, it would keep a `#!` line after it from
   // being one (the parser's "Invalid Character '!'"). Columns do not count it, in an editor or in Node.
@@ -323,6 +323,7 @@ function preambleOffset(source: string, lines: LineIndex, program: Program): { o
 
 /** A state row at its original position, when the module's source map has one in the module's own file. */
 function mapStateRow(row: StateRow, sourceMap: SourceMap): StateRow {
-  const original = sourceMap.originalInModule(row[1], row[2], row[0].startsWith('#') ? row[0] : row[0].split('.')[0]);
+  // Looked for by the name it starts with: a variable's, or a private field's owner (`this` of `this.#n`).
+  const original = sourceMap.originalInModule(row[1], row[2], row[0].split('.')[0]);
   return original ? ([row[0], original.line, original.column, ...row.slice(3)] as unknown as StateRow) : row;
 }

@@ -359,7 +359,7 @@ export class RunLocks {
     }
   }
 
-  /** Step `step` runs `lane`'s code (a continuation or a timer's callback): run.ts calls it when locks are held. */
+  /** Step `step` runs `lane`'s code (a continuation or a timer's callback): run.ts calls it at every step. */
   onStep(lane: number, step: number): void {
     if (this.heldCount === 0) return;
     for (let acquisition = this.held[lane]; acquisition !== undefined; acquisition = acquisition.heldNext) {

@@ -79,7 +79,7 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
       // A pending timer (a client's 30 s connect timeout, a query timeout) waits for an answer on its way as
       // it does between steps; a timer an I/O callback arms (a write queued with setImmediate) ends the wait.
       // A timer due now (an immediate) fires after what lands at once, as between steps.
-      const due = timer !== undefined && timer.due <= host.clock.now;
+      const due = host.clock.hasDue();
       const holdUntil = timer && !due ? host.holdTimerUntil(io, now) : 0;
       const limit = timer ? Math.min(deadline, Math.max(now + PATIENCE_MS, holdUntil)) : deadline;
       const armed = host.clock.armed;

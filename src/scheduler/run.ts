@@ -295,7 +295,6 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   fireTimer(timer: VirtualTimer): void {
     this.clock.take(timer);
     this.current = timer.taskIndex < this.tasks.length ? this.tasks[timer.taskIndex]! : this.externalTask();
-    if (this.scheduling) this.locks?.onStep(this.current.index, this.trace.length);
     try {
       const observer = this.observer;
       if (observer) timer.invoke((call) => observer.fireTimer(timer, call));
@@ -711,6 +710,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private fire(chosen: Candidate): void {
     this.stepping = true;
     this.fired = chosen;
+    // A continuation or a timer's callback: either runs its task's code (a lock it holds spans steps).
+    this.locks?.onStep(chosen.taskIndex, this.trace.length);
     if (chosen instanceof VirtualTimer) {
       this.timersFired++;
       this.fireTimer(chosen);
@@ -719,7 +720,6 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const pause = chosen as Pause;
     this.unready(pause);
     this.current = pause.task;
-    this.locks?.onStep(pause.taskIndex, this.trace.length);
     if (pause.kind === 'start') {
       pause.state = DONE;
       this.startTask(pause.task);
