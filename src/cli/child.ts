@@ -163,7 +163,7 @@ async function main(job: ChildJob): Promise<void> {
       const result = await runScenario(scenario, {
         ...job.options,
         signal: controller.signal,
-        onRunStart: (run, seed) => heartbeat.startRun(run, seed),
+        onRunStart: (run, seed, timeoutMs) => heartbeat.startRun(run, seed, timeoutMs),
         onStep: (_run, step, taskIndex, kind, site, choice, candidates) => heartbeat.step(step, taskIndex, kind, site?.id ?? -1, choice, candidates),
         onViolation: (found) => send({ type: 'provisional', id: info.id, result: found }),
         onRun: (completed) => {

@@ -14,7 +14,9 @@ const ACTIVE = 4;
 const SEED = 5;
 /** Steps over all runs of the scenario, so that a lost process's report counts them as a finished one would. */
 const TOTAL_STEPS = 6;
-const HEADER = 7;
+/** The run's own timeout when it differs from the scenario's (an explanation's replay), else 0. */
+const TIMEOUT = 7;
+const HEADER = 8;
 const RING = 64;
 const SLOT = 3;
 const CHOICES = HEADER + RING * SLOT;
@@ -43,6 +45,8 @@ export interface HeartbeatPulse {
   readonly seed: number;
   /** Steps over all runs since `startScenario`. */
   readonly totalSteps: number;
+  /** The run's own timeout, when it is not the scenario's (0). */
+  readonly timeoutMs: number;
 }
 
 export interface HeartbeatReading extends HeartbeatPulse {
@@ -67,9 +71,10 @@ export class HeartbeatWriter {
     this.view[TOTAL_STEPS] = 0;
   }
 
-  startRun(run: number, seed: number): void {
+  startRun(run: number, seed: number, timeoutMs = 0): void {
     this.view[RUN] = run;
     this.view[SEED] = seed | 0;
+    this.view[TIMEOUT] = Math.min(timeoutMs, 0x7fffffff);
     this.view[STEP] = 0;
     this.view[WRITTEN] = 0;
     this.view[ACTIVE] = 1;
@@ -99,7 +104,7 @@ export class HeartbeatWriter {
 
 export function pulseOf(buffer: SharedArrayBuffer): HeartbeatPulse {
   const view = new Int32Array(buffer);
-  return { generation: Atomics.load(view, GENERATION), run: view[RUN]!, step: view[STEP]!, active: Atomics.load(view, ACTIVE) === 1, seed: view[SEED]! >>> 0, totalSteps: view[TOTAL_STEPS]! >>> 0 };
+  return { generation: Atomics.load(view, GENERATION), run: view[RUN]!, step: view[STEP]!, active: Atomics.load(view, ACTIVE) === 1, seed: view[SEED]! >>> 0, totalSteps: view[TOTAL_STEPS]! >>> 0, timeoutMs: view[TIMEOUT]! };
 }
 
 export function readHeartbeat(buffer: SharedArrayBuffer): HeartbeatReading {

@@ -14,6 +14,8 @@ const LOAD_TIMEOUT_MS = 60_000;
 const SILENCE_MS = 10_000;
 /** How many children a file gets when racecheck's own modules fail to load in one (see child.ts). */
 const START_TRIES = 3;
+/** Hangs, each replayed, before a scenario none of whose replays hung is given up on (an error, not a verdict). */
+const HANG_TRIES = 3;
 /** After an interrupt, how long a child gets to finish its run and report, before it is ended. */
 export const INTERRUPT_GRACE_MS = 3_000;
 const EXTERNAL_TASK = '(external)';
@@ -110,8 +112,8 @@ interface Pending {
   started: boolean;
   startedAt?: number;
   provisional?: ScenarioResult;
-  /** A hang seen once whose replay did not hang: the next hang is reported, with both tries counted. */
-  unconfirmedHang?: boolean;
+  /** Hangs whose replay finished (the scenario then ran again from its start): counted in `reproduced.tries`. */
+  unconfirmedHangs?: number;
 }
 
 /** One file: its children (a first one, a fresh one after a lost child for the scenarios left), and its reports. */
@@ -365,17 +367,18 @@ class FileRun {
     const info = pending.info;
     if (outcome.hang && !pending.provisional && this.interruption.state === 'running') {
       const snapshot = outcome.hang.snapshot;
-      if (pending.unconfirmedHang) {
-        pending.report = this.lostReport(pending, { snapshot, kind: 'timeout', message: hangMessage(info, snapshot, outcome.hang.timeoutMs, 'once more when the scenario ran again'), reproduced: { tries: 2, failed: 1 } });
-        return;
-      }
       const confirmed = await this.replayHang(info, snapshot.reading);
       if (confirmed === undefined) return this.settleInterrupted(pending, outcome);
+      const tries = (pending.unconfirmedHangs ?? 0) + 1;
       if (confirmed) {
-        pending.report = this.lostReport(pending, { snapshot, kind: 'timeout', message: hangMessage(info, snapshot, outcome.hang.timeoutMs, 'again when its schedule was replayed'), reproduced: { tries: 1, failed: 1 } });
-      } else {
+        pending.report = this.lostReport(pending, { snapshot, kind: 'timeout', message: hangMessage(info, snapshot, outcome.hang.timeoutMs, 'again when its schedule was replayed'), reproduced: { tries, failed: 1 } });
+      } else if (tries < HANG_TRIES) {
         // The replay finished: the machine was busy, not the scenario. Run the scenario again from its start.
-        pending.unconfirmedHang = true;
+        pending.unconfirmedHangs = tries;
+      } else {
+        // Never a timeout that no replay gave again; but no verdict either, so not a pass.
+        const message = `${info.id}: a run went past its ${outcome.hang.timeoutMs} ms timeout ${tries} times and each time the replay of its schedule finished; racecheck cannot tell whether it hangs (is the machine swapping, or the process stopped now and then?)`;
+        pending.report = errorScenarioReport({ id: info.id, file: this.file, name: info.name, strategy: info.strategy }, { message }, elapsed(pending));
       }
       return;
     }

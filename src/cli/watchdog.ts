@@ -4,12 +4,15 @@
  * they do. It reads the parent's messages (fd 4) and hands them to the main thread, watches the heartbeat
  * the main thread writes at every step, and when a run has not come back to the event loop for longer than
  * its timeout it writes the hang, with the step, its site and the schedule so far, straight to the parent
- * (fd 3). Messages the main thread posted here (the sites its modules registered) arrive even once that
+ * (fd 3). A run's time leaves out what the main thread spent waiting for a CPU (run-queue.ts), as the run
+ * loop's confirming replays do: on a busy machine a correct run that takes its timeout's worth of CPU
+ * stretches past the timeout in wall time, and that is the machine, not the scenario. Messages the main thread posted here (the sites its modules registered) arrive even once that
  * thread is stuck. If the parent goes away, it ends the whole process group.
  */
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { mainThreadRunQueue } from '../scheduler/run-queue.js';
 import type { SiteRef } from '../site.js';
 import { pulseOf, readHeartbeat } from './heartbeat.js';
 import { createMessageReader, encodeMessage, FROM_PARENT_FD, TO_PARENT_FD, type FromChild, type ToChild } from './protocol.js';
@@ -56,8 +59,11 @@ input.on('data', createMessageReader<ToChild>((message) => port.postMessage(mess
 input.on('end', endProcessGroup);
 input.on('error', endProcessGroup);
 
+const mainQueue = mainThreadRunQueue();
 let generation = -1;
 let since = performance.now();
+/** The main thread's wait for a CPU when the run began (read at the same poll as `since`). */
+let queuedSince = 0;
 let hangReported = false;
 let lastBeat = 0;
 let lastBeatRun = -1;
@@ -67,9 +73,12 @@ setInterval(() => {
   if (pulse.generation !== generation) {
     generation = pulse.generation;
     since = now;
+    queuedSince = mainQueue.ms();
     hangReported = false;
   }
-  if (scenario && pulse.active && !hangReported && now - since > scenario.timeoutMs + graceMs) {
+  // The schedstat file is read only once the wall clock alone says the run is late.
+  const late = (limit: number): boolean => now - since > limit && now - since - (mainQueue.ms() - queuedSince) > limit;
+  if (scenario && pulse.active && !hangReported && late((pulse.timeoutMs || scenario.timeoutMs) + graceMs)) {
     hangReported = true;
     const reading = readHeartbeat(heartbeat);
     const named: Record<number, SiteRef> = {};
@@ -77,7 +86,7 @@ setInterval(() => {
       const site = sites.get(step.siteId);
       if (site) named[step.siteId] = site;
     }
-    send({ type: 'hang', id: scenario.id, timeoutMs: scenario.timeoutMs, snapshot: { reading, sites: named } });
+    send({ type: 'hang', id: scenario.id, timeoutMs: pulse.timeoutMs || scenario.timeoutMs, snapshot: { reading, sites: named } });
     return;
   }
   const running = scenario !== undefined && pulse.active;

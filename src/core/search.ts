@@ -23,8 +23,11 @@ import { violationKind } from '../scheduler/violation-kinds.js';
 
 /** Callbacks a caller (a worker process, a progress display) can watch a search through. */
 export interface SearchHooks {
-  /** Called before every run with its 1-based number and its seed. */
-  readonly onRunStart?: ((run: number, seed: number) => void) | undefined;
+  /**
+   * Called before every run with its 1-based number and its seed; `timeoutMs` when that run may take
+   * longer than the scenario's timeout (an explanation's recording replay).
+   */
+  readonly onRunStart?: ((run: number, seed: number, timeoutMs?: number) => void) | undefined;
   /** Called after every run, with how many have run. */
   readonly onRun?: ((completed: number) => void) | undefined;
   /** Called with the violation as found, before shrinking starts (so a watchdog can report it if shrinking hangs). */
@@ -166,6 +169,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
           record: outcome.record,
           violation: wallClock,
           onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+          onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
         });
         if (confirmed) outcome = { status: 'fail', record: outcome.record, violation: confirmed };
         else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
@@ -211,8 +215,9 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     return finish({ ...result, search: { ...result.search, complete: !realIo && !interrupted && (strategy.covered?.() ?? false) }, status: 'pass', violation: null });
   }
   const { violation, record, index, seed: runSeed, strategy: runName } = first;
-  const onRunStart = () => options.onRunStart?.(index + 1, runSeed);
+  const onRunStart = (timeoutMs?: number) => options.onRunStart?.(index + 1, runSeed, timeoutMs);
   const onStep = options.onStep;
+  const runOnStep = onStep && ((step: number, taskIndex: number, kind: StepKind, site: Site | null, choice: number, candidates: number) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates));
   /** The violation as reported: its trace and explanation from a recording replay of its schedule. */
   const explained = async (found: RunViolation, foundRecord: RunRecord): Promise<Violation> => {
     const base = toViolation(found, foundRecord, index, runSeed, runName, stackOf(found));
@@ -223,7 +228,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       record: foundRecord,
       violation: found,
       onRunStart,
-      onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
+      onStep: runOnStep,
     });
     if (!explanation) return base;
     const explainedBase = { ...base, trace: explanation.trace, explanation: explanation.explanation };
@@ -244,6 +249,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     record,
     violation,
     onRunStart,
+    onStep: runOnStep,
   });
   if (!shrunk) return finish({ ...base(), status: 'fail', violation: await explained(violation, record) });
   const reported = await explained(shrunk.violation, shrunk.record);

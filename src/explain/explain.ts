@@ -23,8 +23,8 @@ export interface ExplainInput {
   readonly limits: Limits;
   readonly record: RunRecord;
   readonly violation: RunViolation;
-  /** Called before the replay starts (watchdogs time runs from their start). */
-  readonly onRunStart?: (() => void) | undefined;
+  /** Called before the replay starts, with the longer timeout it runs under (watchdogs time runs from their start). */
+  readonly onRunStart?: ((timeoutMs: number) => void) | undefined;
   readonly onStep?: RunSettings['onStep'];
 }
 
@@ -36,12 +36,13 @@ export interface Explained {
   readonly violation: RunViolation;
 }
 
+/** How much longer than the run's timeout its recording replay may take. */
+const REPLAY_TIME_FACTOR = 4;
+
 /**
  * Replays and explains; null when the violation cannot be replayed (a timeout would hang again) or the
  * replay did not end the same way (real I/O made it take another path), so nothing it saw can be trusted.
  */
-/** How much longer than the run's timeout its recording replay may take. */
-const REPLAY_TIME_FACTOR = 4;
 
 export async function explainViolation(input: ExplainInput): Promise<Explained | null> {
   const { scenario, seed, limits, record, violation } = input;
@@ -53,13 +54,13 @@ export async function explainViolation(input: ExplainInput): Promise<Explained |
   );
   const strategy = createReplayStrategy({ choices: record.choices, counts: record.counts }, { strict: false });
   strategy.startRun({ seed, index: 0, taskCount: scenario.tasks.length });
-  input.onRunStart?.();
+  // Recording every read and write makes the replay slower than the run it explains: a replay that runs
+  // into the run's own deadline would lose its explanation for a reason the user's code has no part in.
+  const timeoutMs = limits.timeoutMs * REPLAY_TIME_FACTOR;
+  input.onRunStart?.(timeoutMs);
   recorder.start();
   let outcome;
   try {
-    // Recording every read and write makes the replay slower than the run it explains: a replay that runs
-    // into the run's own deadline would lose its explanation for a reason the user's code has no part in.
-    const timeoutMs = limits.timeoutMs * REPLAY_TIME_FACTOR;
     outcome = await new Run({ scenario, seed, strategy, ...limits, timeoutMs, observer: recorder, onStep: input.onStep }).execute();
   } catch {
     return null;

@@ -4,7 +4,7 @@
  * again (SPEC §2), so a correct scenario gets the same verdict on an idle machine and on a busy one.
  */
 import type { NormalizedScenario } from '../scenario/types.js';
-import { Run } from './run.js';
+import { Run, type RunSettings } from './run.js';
 import type { RunRecord, RunViolation } from './run-record.js';
 import type { Limits } from './settings.js';
 import { createReplayStrategy } from './strategies/replay.js';
@@ -18,8 +18,9 @@ export interface ConfirmInput {
   readonly limits: Limits;
   readonly record: RunRecord;
   readonly violation: RunViolation;
-  /** Called before each replay (watchdogs time runs from their start). */
+  /** Called before each replay (watchdogs time runs from their start), and at each of its steps. */
   readonly onRunStart?: () => void;
+  readonly onStep?: RunSettings['onStep'];
 }
 
 /** The violation with `reproduced` when every replay gave it again; null when one did not. */
@@ -33,7 +34,7 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
     strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
     // Timed without the thread's waits for a CPU: on a busy machine a step's wall time is longer than the
     // step (run-queue.ts), and the first run, timed by the wall clock alone, may have been slowed that way.
-    const outcome = await new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits, discountRunQueue: true }).execute();
+    const outcome = await new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits, discountRunQueue: true, onStep: input.onStep }).execute();
     if (outcome.status === 'error') return null;
     const again = input.violation.kind === 'blocked-loop' ? outcome.blockedLoop : outcome.violation;
     if (again?.kind !== input.violation.kind || (again.kind === 'blocked-loop' && again.step !== input.violation.step)) return null;

@@ -1,7 +1,7 @@
 import type { NormalizedScenario } from '../scenario/types.js';
 import { real } from './context.js';
 import type { Limits } from './settings.js';
-import { Run } from './run.js';
+import { Run, type RunSettings } from './run.js';
 import type { RunOutcome, RunRecord, RunViolation } from './run-record.js';
 import { defaultChoice, fallbackChoice, isPreemption } from './policy.js';
 import type { Strategy } from './types.js';
@@ -15,8 +15,9 @@ export interface ShrinkInput {
   readonly violation: RunViolation;
   /** Runs and real milliseconds shrinking may spend. */
   readonly budget?: { readonly runs: number; readonly ms: number };
-  /** Called before each shrinking run (watchdogs). */
+  /** Called before each shrinking run (watchdogs), and at each of its steps. */
   readonly onRunStart?: () => void;
+  readonly onStep?: RunSettings['onStep'];
 }
 
 export interface ShrinkResult {
@@ -63,7 +64,7 @@ export async function shrinkSchedule(input: ShrinkInput): Promise<ShrinkResult |
     runs++;
     input.onRunStart?.();
     strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
-    return new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits }).execute();
+    return new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits, onStep: input.onStep }).execute();
   };
   const fails = async (deviations: readonly Deviation[]): Promise<boolean> => {
     if (spent()) return false;

@@ -107,6 +107,18 @@ describe('isolation', () => {
     expect(parseReport(stdout).scenarios[0]).toMatchObject({ id: 'test/fixtures/cli/hangs-once.ts#hangsOnce', status: 'pass', violation: null });
   });
 
+  it('never reports a hang that no replay shows: after three, the scenario is an error, not a verdict', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'racecheck-hangs-odd-'));
+    const { code, stdout } = await runMain(['test/fixtures/cli/hangs-in-odd-processes.ts', '--seed', '1', '--json'], { env: { HANGS_DIR: dir } });
+    expect(code).toBe(2);
+    expect(parseReport(stdout).scenarios[0]).toMatchObject({
+      id: 'test/fixtures/cli/hangs-in-odd-processes.ts#hangsInOddProcesses',
+      status: 'error',
+      violation: null,
+      error: { message: expect.stringContaining('a run went past its 200 ms timeout 3 times and each time the replay of its schedule finished') },
+    });
+  });
+
   // Node 20's loader has now and then failed a fresh child's import of racecheck's own modules (stops 19 and
   // 21 of the suite: a named export "missing" from dist/advise/order-graph.js, "request for 'node:module' is
   // not in cache"), which made the file an error. The file now goes to a fresh child, up to 3 in all.

@@ -36,6 +36,18 @@ describe('wall-clock verdicts are confirmed before they are reported', () => {
     expect(message(result)).toMatch(/took longer than 300 ms of real time while busy: it was still taking steps/);
   });
 
+  // A watchdog that sees a replay hang must name its step and give a token that replays it: the confirming
+  // replays report their runs and steps as the search's runs do.
+  it('tells the hooks of the confirming replays\' runs and steps', async () => {
+    const runs: number[] = [];
+    const steps: number[] = [];
+    const result = await runScenario(await scenario('wall-clock.ts', 'busyTimeout'), { seed: 1, onRunStart: (run) => runs.push(run), onStep: (run, step) => steps.push(step) });
+    expect(result.violation).toMatchObject({ kind: 'timeout', reproduced: { tries: 2, failed: 2 } });
+    // The run that timed out, then its two replays: each starts again from step 1.
+    expect(runs.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(steps.filter((step) => step === 1).length).toBeGreaterThanOrEqual(3);
+  });
+
   it('says a timeout happened while idle, on which request, and where each task waits', async () => {
     const result = await runScenario(await scenario('wall-clock.ts', 'idleTimeout'), { seed: 1 });
     expect(result.violation).toMatchObject({ kind: 'timeout', reproduced: { tries: 2, failed: 2 } });
