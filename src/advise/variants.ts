@@ -7,6 +7,7 @@
 import type { ScenarioResult } from '../scheduler/result.js';
 import type { LockAdvisor } from './advisor.js';
 import type { Advice, VariantViolation } from '../scheduler/advice.js';
+import { count, plural } from '../words.js';
 
 /** Runs the scenario's search with the locks made at `site` (a `file:line:column` key) as no-ops. */
 export type VariantSearch = (bypass: readonly string[]) => Promise<ScenarioResult>;
@@ -50,7 +51,7 @@ export async function adviseVariants(advisor: LockAdvisor, search: VariantSearch
         ? schedules === 1
           ? 'the one schedule there is passes'
           : `all ${count(schedules)} schedules pass, every one there is`
-        : `none of the ${count(schedules)} schedule${schedules === 1 ? '' : 's'} tried fails (not every schedule: a longer search may still find one)`;
+        : `none of the ${plural(schedules, 'schedule')} tried fails (not every schedule: a longer search may still find one)`;
       const atomic = advisor.withoutAwait(site.key) ? `; it protects no await: the code inside is atomic, and the ${noun} can go` : '';
       found.push({ ...base, code: 'lock-unneeded', message: `this ${noun} is not needed here: with it made a no-op, ${tried}${atomic}`, search: { schedules, complete } });
     }
@@ -76,8 +77,4 @@ function describeKind(kind: string): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
-}
-
-function count(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -1,4 +1,5 @@
 import type { SearchSummary } from '../scheduler/result.js';
+import { plural } from '../words.js';
 
 /**
  * What a replay says when its recording stopped fitting the program (the user changed the code since):
@@ -13,6 +14,3 @@ export function formatDivergence(search: SearchSummary, runs: number, failedRun?
   return `the recorded schedule diverges at step ${at.step}${where}: your change altered the interleaving; ${after}`;
 }
 
-function plural(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-}

@@ -6,6 +6,7 @@ import type { HtmlAdvice, HtmlReportInput, HtmlScenario, HtmlSite, HtmlViolation
 import { buildTimelineModel, type SiteModel, type TimelineModel } from './html/model.js';
 import { STYLES } from './html/styles.js';
 import type { Reporter } from './types.js';
+import { plural } from '../words.js';
 
 export type { HtmlReportInput } from './html/input.js';
 
@@ -279,10 +280,6 @@ function searchText(search: NonNullable<HtmlScenario['search']>): string {
   const where = at ? ` at step ${at.step} of run ${at.run}${at.site ? ` (${formatSite(at.site)})` : ''}` : '';
   const diverged = !at ? '' : search.nondeterministic ? ` · nondeterministic: runs of the same choices diverged${where}` : ` · the recorded schedule diverges${where}`;
   return `${search.strategy}, ${plural(search.schedules, 'schedule')}, ${complete}${diverged}`;
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }
 
 function seconds(ms: number): string {

@@ -2,6 +2,7 @@ import { formatSite } from '../site.js';
 import { formatTimeline } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 import { parseScenarioId } from '../scenario/id.js';
+import { noun } from '../words.js';
 
 /** JUnit XML, as CI systems read it: a test suite per scenario file, a test case per scenario. */
 export function createJunitReporter(write: (text: string) => void | Promise<void>): Reporter {
@@ -47,7 +48,7 @@ function testcase(scenario: ScenarioReport): string[] {
   const v = scenario.violation!;
   const body = [
     `${v.kind}: ${v.message}`,
-    `run ${v.run}, run seed ${v.seed}, ${v.trace.length} step${v.trace.length === 1 ? '' : 's'}, ${v.preemptions} preemption${v.preemptions === 1 ? '' : 's'}, strategy ${v.strategy}`,
+    `run ${v.run}, run seed ${v.seed}, ${v.trace.length} ${noun(v.trace.length, 'step')}, ${v.preemptions} ${noun(v.preemptions, 'preemption')}, strategy ${v.strategy}`,
     ...(v.stack ? ['', v.stack] : []),
     '',
     ...formatTimeline(v.trace, 120),

@@ -4,6 +4,7 @@ import { formatDivergence } from './divergence.js';
 import { formatLocation, formatTimeline, shortNames, type TimelineMark, type TimelineStyle } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 import { parseScenarioId } from '../scenario/id.js';
+import { count, plural } from '../words.js';
 
 export interface PrettyOptions {
   readonly out: NodeJS.WritableStream;
@@ -31,7 +32,7 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
   return {
     onStart({ files, seed, version, shard }) {
       const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
-      write(c.dim(`racecheck ${version} · ${files.length} file${files.length === 1 ? '' : 's'}${part} · seed ${seed}`));
+      write(c.dim(`racecheck ${version} · ${plural(files.length, 'file')}${part} · seed ${seed}`));
       write();
     },
     onFileStart({ scenarios }) {
@@ -65,15 +66,15 @@ export function createPrettyReporter(options: PrettyOptions): Reporter {
 /** One line per scenario; a failure's message is cut to the width, the rest never is. */
 function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: number, width: number): string {
   const id = scenario.id.padEnd(Math.min(idWidth, 60));
-  const runs = `${count(scenario.runs)} run${scenario.runs === 1 ? '' : 's'}`;
-  const steps = `${count(scenario.steps)} step${scenario.steps === 1 ? '' : 's'}`;
+  const runs = plural(scenario.runs, 'run');
+  const steps = plural(scenario.steps, 'step');
   // A failing scenario's time includes shrinking its schedule: a rate would mislead.
   const rate = scenario.status === 'pass' && scenario.durationMs > 0 ? `${formatRate((scenario.runs / scenario.durationMs) * 1000)} runs/s` : '';
   const stats = c.dim([runs, steps, rate].filter(Boolean).join(' · ')) + (scenario.interrupted ? c.yellow(' · interrupted') : '');
   if (scenario.status === 'pass') {
     const bound = scenario.search.maxPreemptions;
     const verdict = scenario.search.complete
-      ? c.green(`${scenario.search.schedules === 1 ? ' · the one schedule' : ` · all ${count(scenario.search.schedules)} schedules`}${bound === undefined ? '' : ` with ≤ ${bound} preemption${bound === 1 ? '' : 's'}`}`)
+      ? c.green(`${scenario.search.schedules === 1 ? ' · the one schedule' : ` · all ${count(scenario.search.schedules)} schedules`}${bound === undefined ? '' : ` with ≤ ${plural(bound, 'preemption')}`}`)
       : '';
     const line = ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
     // The rate is the first thing to go when the line does not fit the terminal.
@@ -122,7 +123,7 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
       .map((line, i) => (i === 0 ? `${c.red.bold(v.kind)}${line.slice(v.kind.length)}` : line))
       .join('\n'),
     c.dim(
-      `run ${v.run} · run seed ${v.seed} · ${count(v.trace.length)} step${v.trace.length === 1 ? '' : 's'} · ${count(v.preemptions)} preemption${v.preemptions === 1 ? '' : 's'} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
+      `run ${v.run} · run seed ${v.seed} · ${plural(v.trace.length, 'step')} · ${plural(v.preemptions, 'preemption')} · strategy ${v.strategy}${v.shrunk ? ' · shrunk' : ''}`,
     ),
   ].filter((line, i) => i !== 2 || line !== '');
   if (explanation) lines.push('', ...wrap(explanation.summary, width - 2).map((line) => `  ${c.bold(line)}`));
@@ -200,11 +201,11 @@ function summaryLine(report: Report, c: ChalkInstance): string {
   const { passed, failed, errors, scenarios, durationMs } = report.summary;
   const parts = [
     failed > 0 ? c.red.bold(`${failed} failed`) : '',
-    errors > 0 ? c.yellow.bold(`${errors} error${errors === 1 ? '' : 's'}`) : '',
+    errors > 0 ? c.yellow.bold(plural(errors, 'error')) : '',
     passed > 0 ? c.green(`${passed} passed`) : '',
     adviceCount(report) > 0 ? c.yellow(`${adviceCount(report)} lock advice`) : '',
   ].filter(Boolean);
-  const summary = `${parts.length > 0 ? `${parts.join(', ')} ` : ''}${c.dim(`(${scenarios} scenario${scenarios === 1 ? '' : 's'}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
+  const summary = `${parts.length > 0 ? `${parts.join(', ')} ` : ''}${c.dim(`(${plural(scenarios, 'scenario')}) in ${(durationMs / 1000).toFixed(2)} s · seed ${report.seed}`)}`;
   return report.interrupted ? `${summary} · ${c.yellow.bold('interrupted')}` : summary;
 }
 
@@ -219,11 +220,6 @@ function cut(text: string, width: number): string {
 
 function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
-}
-
-function count(n: number): string {
-  // Not toLocaleString: starting Intl costs about 12 ms, on the path from the last result to the exit.
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function formatRate(perSecond: number): string {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { formatSite, type SiteRef } from '../site.js';
 import type { TraceStep } from '../scheduler/result.js';
+import { count } from '../words.js';
 
 /** Colouring the timeline may use; identity functions give plain text. */
 export interface TimelineStyle {
@@ -431,13 +432,6 @@ export function shortNames(trace: readonly { readonly site: SiteRef | null }[]):
     names.set(file, counts.get(base) === 1 ? base : file);
   }
   return names;
-}
-
-function count(n: number): string {
-  // Not toLocaleString for the counts it gets (whole numbers): its first call starts Intl, about 15 ms
-  // of CPU in every report that shows a timeline. The same digits, grouped by threes.
-  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function truncate(text: string, width: number): string {
