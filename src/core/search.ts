@@ -159,20 +159,27 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       });
       const runName = strategy.runName?.() ?? strategy.name;
       let outcome = await run.execute();
-      // A wall-clock verdict counts only if replaying the schedule gives it again (confirm.ts).
-      const wallClock = outcome.status === 'error' ? undefined : (outcome.blockedLoop ?? (outcome.violation && violationKind(outcome.violation.kind).clock === 'wall' ? outcome.violation : undefined));
-      if (wallClock && outcome.status !== 'error') {
-        const confirmed = await confirmWallClockVerdict({
-          scenario,
-          seed: runSeed,
-          limits,
-          record: outcome.record,
-          violation: wallClock,
-          onRunStart: () => options.onRunStart?.(index + 1, runSeed),
-          onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
-        });
-        if (confirmed) outcome = { status: 'fail', record: outcome.record, violation: confirmed };
-        else if (outcome.violation === wallClock) outcome = { status: 'pass', record: outcome.record, violation: null };
+      // A wall-clock verdict counts only if replaying the schedule gives it again (confirm.ts); a run can
+      // have two (a step that blocked the loop, then a timeout), and each is replayed for itself.
+      if (outcome.status !== 'error') {
+        const confirm = (violation: RunViolation) =>
+          confirmWallClockVerdict({
+            scenario,
+            seed: runSeed,
+            limits,
+            record: outcome.record,
+            violation,
+            onRunStart: () => options.onRunStart?.(index + 1, runSeed),
+            onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
+          });
+        const timeout = outcome.violation && violationKind(outcome.violation.kind).clock === 'wall' ? outcome.violation : undefined;
+        // The blocked loop came first (a run notes one only before its violation): confirmed, it is the finding.
+        const blocked = outcome.blockedLoop && (await confirm(outcome.blockedLoop));
+        if (blocked) outcome = { status: 'fail', record: outcome.record, violation: blocked };
+        else if (timeout) {
+          const confirmed = await confirm(timeout);
+          outcome = confirmed ? { status: 'fail', record: outcome.record, violation: confirmed } : { status: 'pass', record: outcome.record, violation: null };
+        }
       }
       if (advisor && run.locks) {
         const blockingConfirmed = outcome.status === 'fail' && outcome.violation?.kind === 'blocked-loop';

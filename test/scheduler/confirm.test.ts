@@ -30,6 +30,11 @@ describe('wall-clock verdicts are confirmed before they are reported', () => {
     expect({ ...stalled, durationMs: 0 }).toEqual({ ...idle, durationMs: 0 });
   });
 
+  it('replays a timeout too when the same run also blocked the loop, and reports neither when neither comes again', async () => {
+    const result = await runScenario(await scenario('wall-clock.ts', 'stallsPastTimeoutOnce'), { seed: 1 });
+    expect(message(result)).toBe('pass');
+  });
+
   it('says a timeout happened while busy when the run kept taking steps', async () => {
     const result = await runScenario(await scenario('wall-clock.ts', 'busyTimeout'), { seed: 1 });
     expect(result.violation).toMatchObject({ kind: 'timeout', reproduced: { tries: 2, failed: 2 } });
