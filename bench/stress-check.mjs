@@ -1,14 +1,16 @@
 // npm run stress [-- --seed <n> --rounds <n>]
 //
 // Runs racecheck on scenarios/ and the corpus of real npm race bugs (corpus/) once on an idle machine, then
-// `--rounds` times (default 5) while one busy process per core keeps every core saturated, all with one fixed
+// `--rounds` times (default 5) while two busy processes per core keep every core saturated, all with one fixed
 // seed, and compares each scenario's verdict (status and violation kind) with the idle run's. A verdict that
 // changes under load is a verdict that depends on how busy the machine is: the check prints every difference and
 // exits 1 on any. Each round also runs the correct programs of test/fixtures/trust (real peers, streams, worker
 // threads, the thread pool) with three seeds at the default blocking limit, which the tests pin far higher:
 // each must pass, idle and busy, or the check exits 1 (a red that is the same idle and busy is still false).
 // The busy processes are this script's own children, killed by PID when it ends, fails or is interrupted (and
-// each exits by itself if this script dies without killing it).
+// each exits by itself if this script dies without killing it). Each is in a session of its own: racecheck's
+// child is (it is spawned detached), and Linux with autogroup shares the CPU between sessions first, so busy
+// loops all in one session would together take no more than that child's own share.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
@@ -27,14 +29,16 @@ function parseArgs(argv) {
   return settings;
 }
 
-/** One busy loop per core, each checking every few million turns that this process is still its parent. */
+const BUSY_PER_CORE = 2;
+
+/** Busy loops, each in its own session and checking every few million turns that this process is still its parent. */
 function createLoad() {
   const busy = [];
   const parent = process.pid;
   const loop = `for (let i = 0; ; i++) if ((i & 0xffffff) === 0 && process.ppid !== ${parent}) process.exit(0);`;
   return {
     start(count) {
-      for (let i = 0; i < count; i++) busy.push(spawn(process.execPath, ['-e', loop], { stdio: 'ignore' }));
+      for (let i = 0; i < count; i++) busy.push(spawn(process.execPath, ['-e', loop], { stdio: 'ignore', detached: true }));
       return busy.map((child) => child.pid);
     },
     stop() {
@@ -134,15 +138,15 @@ async function main() {
 
   const loaded = [];
   try {
-    const pids = load.start(cores);
-    process.stderr.write(`stress: ${cores} busy processes (pids ${pids.join(', ')}) saturate ${cores} cores\n`);
+    const pids = load.start(BUSY_PER_CORE * cores);
+    process.stderr.write(`stress: ${pids.length} busy processes (pids ${pids.join(', ')}), each in its own session, saturate ${cores} cores\n`);
     for (let round = 1; round <= rounds; round++) loaded.push(await runOnce(args, `busy round ${round}/${rounds} (load average ${os.loadavg()[0].toFixed(2)})`));
   } finally {
     load.stop();
     peer.kill();
   }
 
-  console.log(`\nracecheck stress check · seed ${seed} · ${rounds} rounds with ${cores} busy processes on ${cores} cores · Node ${process.version}\n`);
+  console.log(`\nracecheck stress check · seed ${seed} · ${rounds} rounds with ${BUSY_PER_CORE * cores} busy processes on ${cores} cores · Node ${process.version}\n`);
   const { differences, scenarios } = printComparison(idle, loaded);
   if (differences.length > 0) {
     console.log(`\n${differences.length} verdict(s) differ from the idle run, or a correct program failed:`);
