@@ -19,8 +19,8 @@ export interface PhaseHost {
   holdTimerUntil(io: IoWatch, now: number): number;
   /** A wait that held timers back until `holdUntil` ended: what it spent counts against the run's budget. */
   heldTimer(since: number, holdUntil: number): void;
-  /** When the run started and how long it may take (real milliseconds). */
-  readonly startedAt: number;
+  /** The real time by which the phase must have settled (read at each turn: a confirming replay moves it on by the thread's waits for a CPU). */
+  phaseDeadline(phase: string): number;
   readonly timeoutMs: number;
 }
 
@@ -57,7 +57,7 @@ export const LAST_LOOK_TURNS = 3;
 /**
  * Runs `fn` as the phase named `phase`, driving virtual time and waiting for I/O until its promise settles.
  * I/O in flight is waited for first (it takes no virtual time); then the clock moves to the next timer; a
- * phase still waiting at the run's deadline fails.
+ * phase still waiting at its deadline (the host's phaseDeadline) fails.
  */
 export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | PromiseLike<T>): Promise<T> {
   const value = fn();
@@ -67,10 +67,10 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
     done = true;
   });
   settled.catch(() => undefined);
-  const deadline = host.startedAt + host.timeoutMs;
   while (!done) {
     await drainMicrotasks();
     if (done) break;
+    const deadline = host.phaseDeadline(phase);
     if (real.performanceNow() > deadline) throw new Error(`${phase} did not finish within ${host.timeoutMs} ms`);
     const io = host.io();
     const timer = host.clock.peek();

@@ -138,6 +138,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   /** With discountRunQueue: the thread's wait for a CPU so far, read when the run and when its step began. */
   private queuedAtStart = 0;
   private queuedAtStep = 0;
+  /** When teardown began (0 before): it has a timeout of its own, see phaseDeadline. */
+  private teardownStartedAt = 0;
   /** A clock reading the next decision may use instead of reading again (0: read again). */
   private reading = 0;
   private seenTicks = 0;
@@ -207,6 +209,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.current = null;
       if (setUp && this.scenario.teardown) {
         const teardown = this.scenario.teardown;
+        this.teardownStartedAt = real.performanceNow();
         try {
           const done = teardown(this.state);
           if (isThenable(done)) await this.phase('teardown', () => done);
@@ -621,6 +624,17 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
     this.reading = now;
     this.afterIo();
+  }
+
+  /**
+   * Until when setup, check or teardown may wait: the run's deadline, moved on by the thread's waits for a
+   * CPU in a confirming replay, as a step's is. Teardown has at least its own timeoutMs from when it began:
+   * it ends what the run started (servers, child processes), and after a run that took its whole time (a
+   * timeout, or a busy machine) it would otherwise be cut off at its first await and leave them running.
+   */
+  phaseDeadline(phase: string): number {
+    const deadline = this.startedAt + this.settings.timeoutMs + this.queuedSince(this.queuedAtStart);
+    return phase === 'teardown' ? Math.max(deadline, this.teardownStartedAt + this.settings.timeoutMs) : deadline;
   }
 
   /** How long the thread has waited for a CPU since `queuedAt` was read; 0 unless discountRunQueue. */
