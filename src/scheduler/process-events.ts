@@ -9,6 +9,9 @@ export interface ProcessEventSink {
 
 let sink: ProcessEventSink | null = null;
 
+/** racecheck's own 'unhandledRejection' listeners: any other is the program's (or its test runner's). */
+const own = new Set<(...args: never[]) => void>();
+
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
   sink?.noteRejection(promise, reason, false);
 }
@@ -16,6 +19,8 @@ function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void 
 function onRejectionHandled(promise: Promise<unknown>): void {
   sink?.noteRejection(promise, undefined, true);
 }
+
+own.add(onUnhandledRejection);
 
 function onUncaughtException(error: unknown): void {
   sink?.noteUncaught(error);
@@ -40,4 +45,57 @@ export function listenToProcess(run: ProcessEventSink, rejections: boolean): () 
     process.off('uncaughtException', onUncaughtException);
     if (sink === run) sink = null;
   };
+}
+
+/** Adds a listener of racecheck's own for 'unhandledRejection' (the search's batch check). */
+export function watchRejections(listener: (reason: unknown) => void): void {
+  own.add(listener);
+  process.on('unhandledRejection', listener);
+}
+
+export function unwatchRejections(listener: (reason: unknown) => void): void {
+  process.off('unhandledRejection', listener);
+  own.delete(listener);
+}
+
+/** `--unhandled-rejections` as given to this process, on its command line or in NODE_OPTIONS (the last wins). */
+function rejectionsMode(): string | undefined {
+  const args = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
+  let mode: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('--unhandled-rejections=')) mode = arg.slice('--unhandled-rejections='.length);
+    else if (arg === '--unhandled-rejections') mode = args[i + 1];
+  }
+  return mode;
+}
+
+const ENDING_MODES = new Set([undefined, 'throw', 'strict']);
+const endingMode = ENDING_MODES.has(rejectionsMode());
+
+/**
+ * Node's tick queue runner (process._tickCallback, an undocumented alias kept in Node 20 to 24): it runs
+ * what nextTick queued, the microtasks, and then reports the rejections nothing handled, at once.
+ */
+const runTicks = (process as { _tickCallback?: () => void })._tickCallback;
+
+/**
+ * Whether a rejection that nothing handled by the end of its macrotask ends the process, as it does by
+ * default: Node reports it there ('unhandledRejection') and, with nobody else listening, throws it. A
+ * program that listens itself (or runs under a test runner that does), or a process started with
+ * `--unhandled-rejections=warn` or `none`, goes on.
+ */
+export function rejectionsEndTheProcess(): boolean {
+  if (!endingMode || runTicks === undefined) return false;
+  for (const listener of process.listeners('unhandledRejection')) if (!own.has(listener)) return false;
+  return true;
+}
+
+/**
+ * Makes Node report now, to the listeners, the rejections nothing has handled yet, as it does at the end of
+ * a macrotask. For a run at a point where no task can continue (what follows is a timer or I/O: a new
+ * macrotask for Node), when its microtasks and nextTicks have all run.
+ */
+export function reportRejectionsNow(): void {
+  runTicks!.call(process);
 }

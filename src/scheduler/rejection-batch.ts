@@ -5,6 +5,7 @@
  */
 import type { NormalizedScenario } from '../scenario/types.js';
 import { real } from './context.js';
+import { unwatchRejections, watchRejections } from './process-events.js';
 import { Run } from './run.js';
 import type { RunRecord, RunViolation } from './run-record.js';
 import type { Limits } from './settings.js';
@@ -56,11 +57,11 @@ export class RejectionBatch {
   }
 
   watch(): void {
-    if (this.batching) process.on('unhandledRejection', this.onRejection);
+    if (this.batching) watchRejections(this.onRejection);
   }
 
   unwatch(): void {
-    if (this.batching) process.off('unhandledRejection', this.onRejection);
+    if (this.batching) unwatchRejections(this.onRejection);
   }
 
   add(entry: BatchEntry): void {

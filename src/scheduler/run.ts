@@ -13,7 +13,7 @@ import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcom
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
 import { LAST_LOOK_TURNS, runPhase, type PhaseHost } from './phases.js';
 import type { RunObserver } from './observer.js';
-import { listenToProcess, type ProcessEventSink } from './process-events.js';
+import { listenToProcess, rejectionsEndTheProcess, reportRejectionsNow, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
 import { runQueueWaitMs } from './run-queue.js';
 import { isInternal } from './runtime.js';
@@ -310,6 +310,9 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   noteRejection(promise: Promise<unknown>, reason: unknown, handled: boolean): void {
     if (handled) this.rejections?.delete(promise);
     else (this.rejections ??= new Map()).set(promise, reason);
+    // Node reports at the end of a macrotask: one that ended while racecheck waited for I/O with no task
+    // able to continue is where the program, run natively, would have been waiting too.
+    if (!handled && this.scheduling && !this.stepping && this.ready.length === 0 && rejectionsEndTheProcess()) this.failUnhandled(reason);
   }
 
   noteUncaught(error: unknown): void {
@@ -421,6 +424,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       for (;;) {
         if (this.violation) return this.finishSchedule!();
         const count = this.collectCandidates();
+        if (this.ready.length === 0 && (count > 0 || this.unsettled > 0) && this.rejectedUnhandled()) return this.finishSchedule!();
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
           if (this.unsettled === 0) return this.finishSchedule!();
@@ -872,6 +876,25 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       else sites.set(pause.task, [pause.site]);
     }
     return this.tasks.filter((task) => !task.settled).map((task) => ({ task: task.name, sites: sites.get(task)?.reverse() ?? [] }));
+  }
+
+  /**
+   * No task can continue: what runs next is a timer's callback or I/O's, a new macrotask for Node, which
+   * reports there the rejections nothing handled and, by default, ends the process. A handler added later
+   * (the task awaits the promise after a sleep) comes too late: `const a = fetchA(); await fetchB(); await
+   * a` crashes when fetchA fails first. Node is made to report them now; one still unhandled is the
+   * violation. (In a batch of runs the batch's listener sees it, and the batch's replay reports it.)
+   */
+  private rejectedUnhandled(): boolean {
+    if (!rejectionsEndTheProcess()) return false;
+    reportRejectionsNow();
+    const first = this.rejections?.values().next();
+    if (first && !first.done) this.failUnhandled(first.value);
+    return this.violation !== null;
+  }
+
+  private failUnhandled(reason: unknown): void {
+    this.fail('unhandled-rejection', `unhandled rejection: ${describeValue(reason)} (nothing handled it by the time every task waited for a timer or I/O, where Node reports it and ends the process)`, undefined, reason);
   }
 
   /** A macrotask turn lets Node report rejections that nothing handled; those still unhandled are violations. */
