@@ -9,7 +9,10 @@ export interface ProcessEventSink {
 
 let sink: ProcessEventSink | null = null;
 
-/** racecheck's own 'unhandledRejection' listeners: any other is the program's (or its test runner's). */
+/**
+ * 'unhandledRejection' listeners that do not keep a program going: racecheck's own, and a test runner's
+ * (vitest's fails the test run on one, as Node would end the process). Any other is the program's.
+ */
 const own = new Set<(...args: never[]) => void>();
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
@@ -47,6 +50,14 @@ export function listenToProcess(run: ProcessEventSink, rejections: boolean): () 
   };
 }
 
+/**
+ * Counts the 'unhandledRejection' listeners there are now as a test runner's, which fails the run on an
+ * unhandled rejection (racecheck/vitest's raceTest, before its search: vitest's own listeners).
+ */
+export function runnerListensForRejections(): void {
+  for (const listener of process.listeners('unhandledRejection')) own.add(listener);
+}
+
 /** Adds a listener of racecheck's own for 'unhandledRejection' (the search's batch check). */
 export function watchRejections(listener: (reason: unknown) => void): void {
   own.add(listener);
@@ -82,8 +93,7 @@ const runTicks = (process as { _tickCallback?: () => void })._tickCallback;
 /**
  * Whether a rejection that nothing handled by the end of its macrotask ends the process, as it does by
  * default: Node reports it there ('unhandledRejection') and, with nobody else listening, throws it. A
- * program that listens itself (or runs under a test runner that does), or a process started with
- * `--unhandled-rejections=warn` or `none`, goes on.
+ * program that listens itself, or a process started with `--unhandled-rejections=warn` or `none`, goes on.
  */
 export function rejectionsEndTheProcess(): boolean {
   if (!endingMode || runTicks === undefined) return false;

@@ -8,6 +8,7 @@ import type { ScenarioReport } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ScenarioResult } from '../scheduler/result.js';
 import { runScenario, type RunScenarioOptions } from '../core/search.js';
+import { runnerListensForRejections } from '../scheduler/process-events.js';
 import type { StrategyName } from '../scheduler/strategies/index.js';
 import { vitestApi, type VitestApi } from './settings.js';
 import { formatScenarioId } from '../scenario/id.js';
@@ -146,6 +147,8 @@ async function searchInTest<S>(api: VitestApi, scenario: Scenario<S>, options: R
   const stopIfEnded = (): void => {
     if (ended) throw new RaceTestError(`${id}: the test ended (it timed out or was cancelled) before racecheck's search did; the search stopped there`);
   };
+  // vitest's listeners fail the test run on an unhandled rejection, as Node would end the process.
+  runnerListensForRejections();
   const search = runScenario({ ...scenario, name: scenario.name ?? name }, { ...run, onRunStart: stopIfEnded, onStep: stopIfEnded });
   api.onTestFinished(async () => {
     ended = true;
