@@ -5,7 +5,7 @@
  * failed run abandoned cannot make a later run wait.
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { context } from './context.js';
+import { context, real } from './context.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -31,15 +31,36 @@ export function liveWorkers(): number {
 const unrefdOfRuns = new Map<object, object>();
 
 /**
- * Client sockets written to since they last received anything (a request whose answer may still come), and
- * those a server of this process wrote to since (its data is on the way). An open socket by itself (a pool's
- * idle connection, a keep-alive socket another test left) is no sign of either.
+ * Client sockets written to since they last received anything (a request whose answer may still come), those
+ * a server of this process wrote to since (its data is on the way), and those whose answer began to come in
+ * the last ANSWER_GAP_MS during this run (its next part may be on the way). An open socket by itself (a
+ * pool's idle connection, a keep-alive socket another test left) is no sign of any.
  */
 export function socketsAwaitingAnswer(): number {
-  return awaiting.size;
+  let count = awaiting.size;
+  if (answering.size === 0) return count;
+  const since = real.performanceNow() - ANSWER_GAP_MS;
+  for (const [socket, part] of answering) {
+    if (part.at < since || part.run !== context.run) answering.delete(socket);
+    else count++;
+  }
+  return count;
 }
 
 const awaiting = new Set<object>();
+/**
+ * Sockets asked something (in `awaiting`) whose answer has begun to arrive: when its last part came (real ms),
+ * and in which run. Whether an answer is whole is the protocol's business: a database's result, an HTTP body
+ * after its headers, come in parts some milliseconds apart, and the task waits for all of them.
+ */
+const answering = new Map<object, { at: number; run: object | null }>();
+/**
+ * How long after a part of an answer its next part may still be taken for on its way (real ms). A wait that
+ * begins within it holds the next timer back as for an answer not begun, so a timeout does not fire between
+ * two parts; after an exchange that is over, a virtual sleep begun within it is real (one hold at most, as
+ * every sleep is while a connection the run opened is open).
+ */
+const ANSWER_GAP_MS = 1000;
 /** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
 const listening = new WeakSet<object>();
 /**
@@ -61,10 +82,12 @@ interface WatchedSocket {
 /** `socket` has data to come: it counts until data arrives or it closes. */
 function expectData(socket: WatchedSocket): void {
   awaiting.add(socket);
+  answering.delete(socket);
   if (!listening.has(socket)) {
     listening.add(socket);
     socket.once('close', function (this: WatchedSocket) {
       awaiting.delete(this);
+      answering.delete(this);
       const port = this.localPort;
       if (port !== undefined && clients.get(port)?.deref() === this) clients.delete(port);
     });
@@ -86,9 +109,9 @@ function peerOf(socket: WatchedSocket): WatchedSocket | undefined {
 }
 
 /**
- * Marks a client socket on every write, unmarks it when data arrives or it closes (net.Socket's write and
- * push), and marks the client of this process that a server of this process writes to: a WebSocket server
- * pushing a message, the next chunk of a streamed response, each on its way to a task here.
+ * Marks a client socket on every write, unmarks it when its answer has come or it closes (net.Socket's write
+ * and push: see `answering`), and marks the client of this process that a server of this process writes to:
+ * a WebSocket server pushing a message, the next chunk of a streamed response, each on its way to a task here.
  */
 function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
   const proto = net.Socket.prototype;
@@ -108,7 +131,11 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
     return write.apply(this, args);
   };
   proto.push = function (this: object, ...args: unknown[]): unknown {
-    awaiting.delete(this);
+    // A part of the answer (push(null) is its end of stream: nothing more comes).
+    if (awaiting.delete(this) || answering.has(this)) {
+      if (args[0] === null) answering.delete(this);
+      else answering.set(this, { at: real.performanceNow(), run: context.run });
+    }
     return push.apply(this, args);
   };
   // Every client is remembered, one that only reads (a server greets it first) too.
