@@ -146,6 +146,51 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   };
 }
 
+/**
+ * HTTP/2 sessions write and read through nghttp2, straight on the socket's handle: neither net.Socket's write
+ * nor its push sees a request or its answer. Each stream a client session opens (a request) awaits its answer
+ * until its readable side ends or it closes, whatever session it is on (one opened in setup, one of this
+ * process's server). The session's class is not exported: its request method is wrapped at the first connect.
+ */
+function watchHttp2Requests(http2: Record<string, unknown>): void {
+  const connect = http2.connect;
+  if (typeof connect !== 'function') return;
+  let watched = false;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const session = (connect as Fn).apply(this, args);
+    if (!watched && session !== null && typeof session === 'object') {
+      watched = true;
+      const proto = Object.getPrototypeOf(session) as Record<string, unknown>;
+      const request = proto.request;
+      if (typeof request === 'function') {
+        proto.request = function (this: unknown, ...requestArgs: unknown[]): unknown {
+          const stream = (request as Fn).apply(this, requestArgs) as StreamOfSession;
+          awaitAnswer(stream);
+          return stream;
+        };
+      }
+    }
+    return session;
+  };
+  copyIdentity(wrapped, connect as Fn);
+  http2.connect = wrapped;
+}
+
+interface StreamOfSession {
+  on(event: string, listener: () => void): unknown;
+  readableEnded?: boolean;
+  destroyed?: boolean;
+}
+
+/** A request's stream awaits its answer until it ends or closes (plain listeners: a `once` would tie them, see stream-events.ts). */
+function awaitAnswer(stream: StreamOfSession): void {
+  if (stream.destroyed || stream.readableEnded) return;
+  awaiting.add(stream);
+  const done = () => awaiting.delete(stream);
+  stream.on('end', done);
+  stream.on('close', done);
+}
+
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
 }
@@ -169,6 +214,7 @@ export function trackThreadPool(): void {
   if (proto) for (const name of SUBTLE_METHODS) wrapPromiseApi(proto, name);
   countWorkers(require('node:worker_threads') as { Worker: WorkerClass });
   watchSocketExchanges(require('node:net') as { Socket: { prototype: Record<string, unknown> } });
+  watchHttp2Requests(require('node:http2') as Record<string, unknown>);
   syncBuiltinESMExports();
 }
 
