@@ -120,13 +120,16 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   const connect = proto.connect as Fn;
   proto.write = function (this: WatchedSocket, ...args: unknown[]): unknown {
     // A server's side of a connection answers; after its answer it waits for the next request, which no task
-    // awaits, unless its client is here. A socket that cannot be read (stdout and stderr on a pipe, a child's
-    // stdin) gets no answer at all.
+    // awaits, unless its client is here. A socket that cannot be read (stdout and stderr on a pipe) gets no
+    // answer at all, but a child's stdin gets one on the child's stdout.
     if (this.server) {
       const peer = peerOf(this);
       if (peer) expectData(peer);
     } else if (this.readable) {
       expectData(this);
+    } else {
+      const answers = answersOf.get(this);
+      if (answers && answers.readable && !answers.destroyed) expectData(answers);
     }
     return write.apply(this, args);
   };
@@ -191,6 +194,53 @@ function awaitAnswer(stream: StreamOfSession): void {
   stream.on('close', done);
 }
 
+/**
+ * A child process answers elsewhere than it is asked: a line written to its stdin comes back on its stdout, a
+ * message sent on its IPC channel comes back as a 'message'. A child's stdin cannot be read, so its writes
+ * marked nothing, and the channel is no net.Socket: a child started in setup (a pool of worker processes, a
+ * language server) asked in a task held no timer back. A write to a child's stdin now marks its stdout, and a
+ * message sent marks the child until a message comes back (then its answer is `answering`, as a socket's
+ * part is), it disconnects or exits.
+ */
+function watchChildExchanges(childProcess: { ChildProcess: { prototype: Record<string, unknown> } }): void {
+  const proto = childProcess.ChildProcess.prototype;
+  const spawn = proto.spawn as Fn;
+  const emit = proto.emit as Fn;
+  proto.spawn = function (this: ChildLike, ...args: unknown[]): unknown {
+    const result = spawn.apply(this, args);
+    if (this.stdin && this.stdout) answersOf.set(this.stdin, this.stdout);
+    const send = this.send;
+    if (typeof send === 'function') {
+      const wrapped = function (this: ChildLike, ...sendArgs: unknown[]): unknown {
+        awaiting.add(this);
+        answering.delete(this);
+        return send.apply(this, sendArgs);
+      };
+      copyIdentity(wrapped, send);
+      this.send = wrapped;
+    }
+    return result;
+  };
+  proto.emit = function (this: object, event: unknown, ...args: unknown[]): unknown {
+    if (event === 'message') {
+      if (awaiting.delete(this) || answering.has(this)) answering.set(this, { at: real.performanceNow(), run: context.run });
+    } else if (event === 'disconnect' || event === 'exit') {
+      awaiting.delete(this);
+      answering.delete(this);
+    }
+    return emit.call(this, event, ...args);
+  };
+}
+
+interface ChildLike {
+  stdin?: object | null;
+  stdout?: WatchedSocket | null;
+  send?: Fn;
+}
+
+/** A child's stdin, and the stdout its answers come on. */
+const answersOf = new WeakMap<object, WatchedSocket>();
+
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
 }
@@ -215,6 +265,7 @@ export function trackThreadPool(): void {
   countWorkers(require('node:worker_threads') as { Worker: WorkerClass });
   watchSocketExchanges(require('node:net') as { Socket: { prototype: Record<string, unknown> } });
   watchHttp2Requests(require('node:http2') as Record<string, unknown>);
+  watchChildExchanges(require('node:child_process') as { ChildProcess: { prototype: Record<string, unknown> } });
   syncBuiltinESMExports();
 }
 

@@ -257,6 +257,20 @@ describe('the virtual clock', () => {
 });
 
 describe('child processes', () => {
+  // Were an exception every run: a child started in setup and asked in a task held no timer back, so the clock
+  // moved to the task's 5 s timeout before the answer, 200 ms later, was read. A child's stdin cannot be read
+  // (its answer comes on its stdout) and its IPC channel is no net.Socket: neither counted as awaiting an
+  // answer. A write to a child's stdin now marks its stdout, a message sent marks the child until one comes
+  // back (thread-pool.ts watchChildExchanges). A child started in the task passed already.
+  it('passes a child started in setup, asked on its stdin or its IPC channel under a 5 s setTimeout timeout', async () => {
+    for (const filter of ['stdinOfChildFromSetup', 'channelOfChildFromSetup', 'childFromTask']) {
+      const [verdict] = await verdicts('child-exchanges.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+    const [silent] = await verdicts('child-exchanges.ts', ['--seed', '1', '--filter', 'silentChild']);
+    expect(silent!.violation, describeVerdict(silent!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
+  });
+
   // Was a deadlock in 3 of 8 seeds: the stream's end starts a shutdown of the pipe (a request in flight),
   // and racecheck waited for it before resuming the task the end made ready, so the pipe's close and the
   // child's exit came first and 'close' was emitted with no listener. Node resumes the await in the
