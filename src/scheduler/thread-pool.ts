@@ -5,7 +5,7 @@
  * failed run abandoned cannot make a later run wait.
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { context } from './context.js';
+import { context, real } from './context.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -31,15 +31,36 @@ export function liveWorkers(): number {
 const unrefdOfRuns = new Map<object, object>();
 
 /**
- * Client sockets written to since they last received anything (a request whose answer may still come), and
- * those a server of this process wrote to since (its data is on the way). An open socket by itself (a pool's
- * idle connection, a keep-alive socket another test left) is no sign of either.
+ * Client sockets written to since they last received anything (a request whose answer may still come), those
+ * a server of this process wrote to since (its data is on the way), and those whose answer began to come in
+ * the last ANSWER_GAP_MS during this run (its next part may be on the way). An open socket by itself (a
+ * pool's idle connection, a keep-alive socket another test left) is no sign of any.
  */
 export function socketsAwaitingAnswer(): number {
-  return awaiting.size;
+  let count = awaiting.size;
+  if (answering.size === 0) return count;
+  const since = real.performanceNow() - ANSWER_GAP_MS;
+  for (const [socket, part] of answering) {
+    if (part.at < since || part.run !== context.run) answering.delete(socket);
+    else count++;
+  }
+  return count;
 }
 
 const awaiting = new Set<object>();
+/**
+ * Sockets asked something (in `awaiting`) whose answer has begun to arrive: when its last part came (real ms),
+ * and in which run. Whether an answer is whole is the protocol's business: a database's result, an HTTP body
+ * after its headers, come in parts some milliseconds apart, and the task waits for all of them.
+ */
+const answering = new Map<object, { at: number; run: object | null }>();
+/**
+ * How long after a part of an answer its next part may still be taken for on its way (real ms). A wait that
+ * begins within it holds the next timer back as for an answer not begun, so a timeout does not fire between
+ * two parts; after an exchange that is over, a virtual sleep begun within it is real (one hold at most, as
+ * every sleep is while a connection the run opened is open).
+ */
+const ANSWER_GAP_MS = 1000;
 /** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
 const listening = new WeakSet<object>();
 /**
@@ -61,10 +82,12 @@ interface WatchedSocket {
 /** `socket` has data to come: it counts until data arrives or it closes. */
 function expectData(socket: WatchedSocket): void {
   awaiting.add(socket);
+  answering.delete(socket);
   if (!listening.has(socket)) {
     listening.add(socket);
     socket.once('close', function (this: WatchedSocket) {
       awaiting.delete(this);
+      answering.delete(this);
       const port = this.localPort;
       if (port !== undefined && clients.get(port)?.deref() === this) clients.delete(port);
     });
@@ -86,9 +109,9 @@ function peerOf(socket: WatchedSocket): WatchedSocket | undefined {
 }
 
 /**
- * Marks a client socket on every write, unmarks it when data arrives or it closes (net.Socket's write and
- * push), and marks the client of this process that a server of this process writes to: a WebSocket server
- * pushing a message, the next chunk of a streamed response, each on its way to a task here.
+ * Marks a client socket on every write, unmarks it when its answer has come or it closes (net.Socket's write
+ * and push: see `answering`), and marks the client of this process that a server of this process writes to:
+ * a WebSocket server pushing a message, the next chunk of a streamed response, each on its way to a task here.
  */
 function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown> } }): void {
   const proto = net.Socket.prototype;
@@ -97,18 +120,25 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   const connect = proto.connect as Fn;
   proto.write = function (this: WatchedSocket, ...args: unknown[]): unknown {
     // A server's side of a connection answers; after its answer it waits for the next request, which no task
-    // awaits, unless its client is here. A socket that cannot be read (stdout and stderr on a pipe, a child's
-    // stdin) gets no answer at all.
+    // awaits, unless its client is here. A socket that cannot be read (stdout and stderr on a pipe) gets no
+    // answer at all, but a child's stdin gets one on the child's stdout.
     if (this.server) {
       const peer = peerOf(this);
       if (peer) expectData(peer);
     } else if (this.readable) {
       expectData(this);
+    } else {
+      const answers = answersOf.get(this);
+      if (answers && answers.readable && !answers.destroyed) expectData(answers);
     }
     return write.apply(this, args);
   };
   proto.push = function (this: object, ...args: unknown[]): unknown {
-    awaiting.delete(this);
+    // A part of the answer (push(null) is its end of stream: nothing more comes).
+    if (awaiting.delete(this) || answering.has(this)) {
+      if (args[0] === null) answering.delete(this);
+      else answering.set(this, { at: real.performanceNow(), run: context.run });
+    }
     return push.apply(this, args);
   };
   // Every client is remembered, one that only reads (a server greets it first) too.
@@ -118,6 +148,98 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
     return result;
   };
 }
+
+/**
+ * HTTP/2 sessions write and read through nghttp2, straight on the socket's handle: neither net.Socket's write
+ * nor its push sees a request or its answer. Each stream a client session opens (a request) awaits its answer
+ * until its readable side ends or it closes, whatever session it is on (one opened in setup, one of this
+ * process's server). The session's class is not exported: its request method is wrapped at the first connect.
+ */
+function watchHttp2Requests(http2: Record<string, unknown>): void {
+  const connect = http2.connect;
+  if (typeof connect !== 'function') return;
+  let watched = false;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const session = (connect as Fn).apply(this, args);
+    if (!watched && session !== null && typeof session === 'object') {
+      watched = true;
+      const proto = Object.getPrototypeOf(session) as Record<string, unknown>;
+      const request = proto.request;
+      if (typeof request === 'function') {
+        proto.request = function (this: unknown, ...requestArgs: unknown[]): unknown {
+          const stream = (request as Fn).apply(this, requestArgs) as StreamOfSession;
+          awaitAnswer(stream);
+          return stream;
+        };
+      }
+    }
+    return session;
+  };
+  copyIdentity(wrapped, connect as Fn);
+  http2.connect = wrapped;
+}
+
+interface StreamOfSession {
+  on(event: string, listener: () => void): unknown;
+  readableEnded?: boolean;
+  destroyed?: boolean;
+}
+
+/** A request's stream awaits its answer until it ends or closes (plain listeners: a `once` would tie them, see stream-events.ts). */
+function awaitAnswer(stream: StreamOfSession): void {
+  if (stream.destroyed || stream.readableEnded) return;
+  awaiting.add(stream);
+  const done = () => awaiting.delete(stream);
+  stream.on('end', done);
+  stream.on('close', done);
+}
+
+/**
+ * A child process answers elsewhere than it is asked: a line written to its stdin comes back on its stdout, a
+ * message sent on its IPC channel comes back as a 'message'. A child's stdin cannot be read, so its writes
+ * marked nothing, and the channel is no net.Socket: a child started in setup (a pool of worker processes, a
+ * language server) asked in a task held no timer back. A write to a child's stdin now marks its stdout, and a
+ * message sent marks the child until a message comes back (then its answer is `answering`, as a socket's
+ * part is), it disconnects or exits.
+ */
+function watchChildExchanges(childProcess: { ChildProcess: { prototype: Record<string, unknown> } }): void {
+  const proto = childProcess.ChildProcess.prototype;
+  const spawn = proto.spawn as Fn;
+  const emit = proto.emit as Fn;
+  proto.spawn = function (this: ChildLike, ...args: unknown[]): unknown {
+    const result = spawn.apply(this, args);
+    if (this.stdin && this.stdout) answersOf.set(this.stdin, this.stdout);
+    const send = this.send;
+    if (typeof send === 'function') {
+      const wrapped = function (this: ChildLike, ...sendArgs: unknown[]): unknown {
+        awaiting.add(this);
+        answering.delete(this);
+        return send.apply(this, sendArgs);
+      };
+      copyIdentity(wrapped, send);
+      this.send = wrapped;
+    }
+    return result;
+  };
+  proto.emit = function (this: object, event: unknown, ...args: unknown[]): unknown {
+    if (event === 'message') {
+      if (awaiting.delete(this) || answering.has(this)) answering.set(this, { at: real.performanceNow(), run: context.run });
+    } else if (event === 'disconnect' || event === 'exit') {
+      awaiting.delete(this);
+      answering.delete(this);
+    }
+    return emit.call(this, event, ...args);
+  };
+}
+
+interface ChildLike {
+  stdin?: object | null;
+  stdout?: WatchedSocket | null;
+  send?: Fn;
+}
+
+/** A child's stdin, and the stdout its answers come on. */
+const answersOf = new WeakMap<object, WatchedSocket>();
 
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
@@ -142,6 +264,8 @@ export function trackThreadPool(): void {
   if (proto) for (const name of SUBTLE_METHODS) wrapPromiseApi(proto, name);
   countWorkers(require('node:worker_threads') as { Worker: WorkerClass });
   watchSocketExchanges(require('node:net') as { Socket: { prototype: Record<string, unknown> } });
+  watchHttp2Requests(require('node:http2') as Record<string, unknown>);
+  watchChildExchanges(require('node:child_process') as { ChildProcess: { prototype: Record<string, unknown> } });
   syncBuiltinESMExports();
 }
 

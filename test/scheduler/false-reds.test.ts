@@ -105,6 +105,41 @@ describe('a peer in another process', () => {
     const [verdict] = await verdicts('virtual-timeouts.ts', ['--seed', '1', '--filter', 'silentInsideTimeout']);
     expect(verdict!.violation, describeVerdict(verdict!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
   });
+
+  // Two requests in a row, two tasks on two connections, a head read by itself and fetch's body after its
+  // response were an exception every run: a socket opened before the run (in setup) counted as awaiting an
+  // answer only until the answer's first part arrived, so once a wait had ended (the head readied the task,
+  // or the other task's answer came) the clock moved to the 5 s timeout before the second part, due 100-250
+  // ms later, was read. A part of an answer now keeps its socket awaiting the next for a second (thread-pool.ts
+  // `answering`). The single requests passed already (the wait that saw the first part held the timer back
+  // from its start), as did the connection opened in the task (handles opened in the run hold timers back).
+  it('passes answers in parts on connections opened in setup or in the task, under a 5 s setTimeout timeout', async () => {
+    const filters = ['partsOnSetupSocket50', 'partsOnSetupSocket150', 'partsOnSetupSocket300', 'partsTwiceOnSetupSocket', 'partsOnTwoSetupSockets', 'headThenRestOnSetupSocket', 'fetchBodyOnKeptConnection', 'partsOnTaskSocket'];
+    for (const filter of filters) {
+      const [verdict] = await verdicts('answers-in-parts.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
+
+  // Were an exception, even for an answer sent at once: an HTTP/2 session writes and reads through nghttp2 on
+  // the socket's handle, so its requests never marked the socket as awaiting an answer, and a session opened
+  // in setup held no timer back (one opened in the task did, as a handle opened in the run, but not from the
+  // second run on: the first run's session, still closing when it began, made the new one look like no new
+  // handle). thread-pool.ts now marks each request's stream until its response ends.
+  it('passes HTTP/2 requests on a session opened in setup or in the task, to a server in another process or in this one', async () => {
+    const filters = ['http2FastOnSetupSession', 'http2SlowOnSetupSession', 'http2PartsOnSetupSession', 'http2OnTaskSession', 'http2SameProcess'];
+    for (const filter of filters) {
+      const [verdict] = await verdicts('answers-in-parts.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+  });
+
+  it('still finds the timeout of an answer whose rest never comes, and of an HTTP/2 request never answered', async () => {
+    for (const filter of ['answerNeverEnds', 'http2Silent']) {
+      const [verdict] = await verdicts('answers-in-parts.ts', ['--seed', '1', '--runs', '1', '--filter', filter]);
+      expect(verdict!.violation, `${filter}: ${describeVerdict(verdict!)}`).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
+    }
+  });
 });
 
 describe('a server of this process', () => {
@@ -222,6 +257,20 @@ describe('the virtual clock', () => {
 });
 
 describe('child processes', () => {
+  // Were an exception every run: a child started in setup and asked in a task held no timer back, so the clock
+  // moved to the task's 5 s timeout before the answer, 200 ms later, was read. A child's stdin cannot be read
+  // (its answer comes on its stdout) and its IPC channel is no net.Socket: neither counted as awaiting an
+  // answer. A write to a child's stdin now marks its stdout, a message sent marks the child until one comes
+  // back (thread-pool.ts watchChildExchanges). A child started in the task passed already.
+  it('passes a child started in setup, asked on its stdin or its IPC channel under a 5 s setTimeout timeout', async () => {
+    for (const filter of ['stdinOfChildFromSetup', 'channelOfChildFromSetup', 'childFromTask']) {
+      const [verdict] = await verdicts('child-exchanges.ts', ['--seed', '1', '--filter', filter], 100);
+      expect(verdict!.status, `${filter}: ${describeVerdict(verdict!)}`).toBe('pass');
+    }
+    const [silent] = await verdicts('child-exchanges.ts', ['--seed', '1', '--filter', 'silentChild']);
+    expect(silent!.violation, describeVerdict(silent!)).toMatchObject({ kind: 'exception', message: expect.stringContaining('timed out after 5000 ms') });
+  });
+
   // Was a deadlock in 3 of 8 seeds: the stream's end starts a shutdown of the pipe (a request in flight),
   // and racecheck waited for it before resuming the task the end made ready, so the pipe's close and the
   // child's exit came first and 'close' was emitted with no listener. Node resumes the await in the
