@@ -11,7 +11,6 @@ type Fn = (...args: unknown[]) => unknown;
 
 const state = shared('racecheck.thread-pool', () => ({ installed: false, run: null as object | null, inFlight: 0, workers: 0 }));
 
-/** Jobs of the active run still on the thread pool. */
 /**
  * Worker threads started since racecheck was installed that have not exited. A running worker keeps the
  * event loop alive without being among process.getActiveResourcesInfo(): a task awaiting its exit, its
@@ -241,6 +240,7 @@ interface ChildLike {
 /** A child's stdin, and the stdout its answers come on. */
 const answersOf = new WeakMap<object, WatchedSocket>();
 
+/** Jobs of the active run still on the thread pool. */
 export function threadJobsInFlight(): number {
   return state.run === context.run ? state.inFlight : 0;
 }
