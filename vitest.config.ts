@@ -65,6 +65,7 @@ const SHARED_CLI = [
 const LONGEST_FIRST = [
   'test/cli/main.test.ts',
   'test/vitest/plugin.test.ts',
+  'test/scheduler/false-reds-peer.test.ts',
   'test/scheduler/false-reds.test.ts',
   'test/instrument/differential-1.test.ts',
   'test/instrument/differential-2.test.ts',
