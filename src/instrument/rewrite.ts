@@ -1,6 +1,7 @@
 import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
-import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow, type StateRow } from './abi.js';
+import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type PrintRow, type ShiftRow, type SiteRow, type StateRow } from './abi.js';
+import { printIterable } from './call-print.js';
 import { createLineIndex, type LineIndex } from './lines.js';
 import { addShiftRow, createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { findMapComment, readSourceMap, type SourceMap } from './source-map.js';
@@ -150,13 +151,15 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let shifts: ShiftRow[] = [];
   const rows = createShiftRows(insertions);
   const head = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},`;
+  const printRows = [...forAwaitPrints(points, lines), ...(state?.prints ?? [])];
+  const prints = printRows.length === 0 ? '' : `,${json(sourceMap ? printRows.map((row) => mapPrintRow(row, sourceMap)) : printRows)}`;
   // State rows are positions in this text: compiled code's (Vite's TypeScript, tsx's .cts) go back through its map.
   const stateRows = state && sourceMap ? state.rows.map((row) => mapStateRow(row, sourceMap)) : state?.rows;
   const table = stateRows && stateRows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = addShiftRow(rows, { ...preamblePosition, length });
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
-    text = `${head}${json(registered)})${table};`;
+    text = `${head}${json(registered)}${prints})${table};`;
     if (text.length === length) break;
     length = text.length;
   }
@@ -319,6 +322,31 @@ function preambleOffset(source: string, lines: LineIndex, program: Program): { o
     separator = source[statement.end - 1] === ';' ? '' : ';';
   }
   return { offset, separator };
+}
+
+/**
+ * A `for await` over a value that is not iterable: V8 names its operand as `__rc$.fa(...)`, the call that
+ * wraps it (`__rc$.fa(...) is not a function or its return value is not async iterable`).
+ */
+function forAwaitPrints(points: readonly Point[], lines: LineIndex): PrintRow[] {
+  const rows: PrintRow[] = [];
+  for (const point of points) {
+    if (point.kind !== 'for-await' || !point.operand) continue;
+    const operand = point.operand as unknown as AnyNode;
+    const printed = printIterable(operand);
+    if (printed === null) continue;
+    const start = lines.positionOf(operand.start);
+    const end = lines.positionOf(operand.end);
+    rows.push([start.line, start.column, end.line === start.line ? end.column : 0, [printed.native], printed.call ? 0 : 1]);
+  }
+  return rows;
+}
+
+/** A print row with the line its source map puts it on, when the map has one. */
+function mapPrintRow(row: PrintRow, sourceMap: SourceMap): PrintRow {
+  const site = sourceMap.originalSite(row[0], row[1]);
+  if (!site) return row;
+  return [row[0], row[1], row[2], row[3], row[4], site[3] === undefined ? [site[0]] : [site[0], site[3]]];
 }
 
 /** A state row at its original position, when the module's source map has one in the module's own file. */

@@ -18,7 +18,8 @@
  * is modules and TypeScript). When it does not understand a construct it leaves the reference alone: a
  * missed access makes an explanation less complete, never a program behave differently.
  */
-import type { StateRow } from './abi.js';
+import type { PrintRow, StateRow } from './abi.js';
+import { printedReads } from './call-print.js';
 import type { LineIndex } from './lines.js';
 
 export interface StateEdit {
@@ -34,7 +35,12 @@ export interface StateAccesses {
   /** What the module registers: one row per rewritten access site. */
   readonly rows: readonly StateRow[];
   readonly edits: readonly StateEdit[];
+  /** Where a TypeError's message would name a wrapped read (abi.ts PrintRow), without `mapped`. */
+  readonly prints: readonly PrintRow[];
 }
+
+/** Where V8 prints an expression in a TypeError: a callee, an iterable, an array pattern's or an object pattern's value. */
+type PrintKind = 'callee' | 'iterable' | 'array' | 'object';
 
 /** The local names the rewritten code uses: the runtime (shared with the await rewrite) and this module's table. */
 const RT = '__rc$';
@@ -153,6 +159,8 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
 
   const rows: StateRow[] = [];
   const edits: StateEdit[] = [];
+  /** Each wrapped read, and what V8 prints for it as written. */
+  const wrapped = new Map<Node, string>();
   const entry = (display: string, node: Node, identity: number | string, made?: string): string => {
     const { line, column } = lineIndex().positionOf(node.start);
     rows.push(made === undefined ? [display, line, column, identity] : [display, line, column, identity, made]);
@@ -166,15 +174,32 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
     for (const ref of binding.refs) {
       if (!binding.mutated && ref.role !== 'read' && ref.role !== 'shorthand') continue;
       wrap(edits, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
+      if (ref.role === 'read') wrapped.set(ref.node, binding.name);
     }
   }
   for (const ref of privateRefs) {
     const display = `${ref.owner}.#${ref.field}`;
     wrap(edits, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
+    if (ref.role === 'read') wrapped.set(ref.node, `${ref.owner}[#${ref.field}]`);
   }
   for (const body of classes) edits.push(opening(body.start + 1, `static{${RT}.k?.(this)}`, body.start + 1, 0));
   if (rows.length === 0 && classes.length === 0) return null;
-  return { rows, edits };
+  return { rows, edits, prints: wrapped.size === 0 ? [] : printRows(resolver.printed, wrapped, lineIndex()) };
+}
+
+function printRows(printed: readonly { node: Node; kind: PrintKind }[], wrapped: ReadonlyMap<Node, string>, lines: LineIndex): PrintRow[] {
+  const prints: PrintRow[] = [];
+  for (const { node, kind } of printed) {
+    const natives = printedReads(node, wrapped);
+    if (natives.length === 0) continue;
+    const direct = wrapped.has(unwrapExpression(node) as Node);
+    // An array pattern's value is named only when it is a name (`const [a] = x`); else V8 names the value, as written too.
+    if (kind === 'array' && !direct) continue;
+    const start = lines.positionOf(node.start);
+    const end = lines.positionOf(node.end);
+    prints.push([start.line, start.column, end.line === start.line ? end.column : 0, natives, !direct ? 0 : kind === 'array' ? 2 : kind === 'iterable' ? 1 : 0]);
+  }
+  return prints;
 }
 
 /**
@@ -457,6 +482,8 @@ class Resolver {
    * wrapped there needs parentheses, or `new` would take the wrapper's call for its own.
    */
   readonly newCallees = new Set<Node>();
+  /** The expressions a TypeError's message may print (see PrintRow). */
+  readonly printed: { node: Node; kind: PrintKind }[] = [];
 
   constructor(
     private readonly scopes: Map<Node, Scope>,
@@ -488,8 +515,11 @@ class Resolver {
         return;
       case 'VariableDeclaration':
         for (const declarator of node.declarations as Node[]) {
-          this.pattern(declarator.id as Node, scope, fn, fields, false);
-          if (declarator.init) this.visit(declarator.init as Node, scope, fn, fields);
+          const id = declarator.id as Node;
+          this.pattern(id, scope, fn, fields, false);
+          if (!declarator.init) continue;
+          if (id.type === 'ArrayPattern' || id.type === 'ObjectPattern') this.printed.push({ node: declarator.init as Node, kind: id.type === 'ArrayPattern' ? 'array' : 'object' });
+          this.visit(declarator.init as Node, scope, fn, fields);
         }
         return;
       case 'FunctionDeclaration':
@@ -534,7 +564,10 @@ class Resolver {
         const whole = role === 'write' ? (node.right as Node) : node;
         if (left.type === 'Identifier') this.reference(left, role, whole, scope, fn);
         else if (left.type === 'MemberExpression') this.member(left, role, whole, scope, fn, fields);
-        else this.pattern(left, scope, fn, fields, true);
+        else {
+          if (left.type === 'ObjectPattern') this.printed.push({ node: node.right as Node, kind: 'object' });
+          this.pattern(left, scope, fn, fields, true);
+        }
         this.visit(node.right as Node, scope, fn, fields);
         return;
       }
@@ -550,10 +583,14 @@ class Resolver {
         const left = node.left as Node;
         if (left.type === 'VariableDeclaration') this.visit(left, inner, innerFn, fields);
         else this.pattern(left, inner, innerFn, fields, true);
+        if (node.type === 'ForOfStatement' && node.await !== true) this.printed.push({ node: node.right as Node, kind: 'iterable' });
         this.visit(node.right as Node, inner, innerFn, fields);
         this.visit(node.body as Node, inner, innerFn, fields);
         return;
       }
+      case 'SpreadElement':
+        this.printed.push({ node: node.argument as Node, kind: 'iterable' });
+        break;
       case 'UnaryExpression':
         // `delete x` is about the binding, not its value; `typeof x` reads it like any other use.
         if (node.operator === 'delete') {
@@ -564,6 +601,7 @@ class Resolver {
         break;
       case 'TaggedTemplateExpression': {
         const tag = unwrapExpression(node.tag as Node) as Node;
+        this.printed.push({ node: node.tag as Node, kind: 'callee' });
         if (tag.type === 'MemberExpression' && (tag.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(tag, scope, fn, fields);
         else this.visit(tag, scope, fn, fields);
         this.visit(node.quasi as Node, scope, fn, fields);
@@ -578,6 +616,7 @@ class Resolver {
             this.newCallees.add(base);
           }
         }
+        this.printed.push({ node: callee, kind: 'callee' });
         // A method called on a private field (`this.#m()`, `(this.#m)()`) keeps its receiver: the callee stays as written.
         const target = unwrapExpression(callee) as Node;
         if (target.type === 'MemberExpression' && (target.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(target, scope, fn, fields);
