@@ -44,7 +44,7 @@ export function registerPrintRows(url: string, rows: readonly PrintRow[] | undef
 }
 
 /** The wrappers as V8 prints them: `__rc$.v(...)` in a callee, `__rc$.v` where it names an iterable's callee. */
-const TOKEN = /__rc\$\.(?:v|fa)(?:\(\.\.\.\))?/g;
+const TOKEN = /__rc\d*\$\.(?:v|fa)(?:\(\.\.\.\))?/g;
 const NOT_ITERABLE = ' is not iterable (cannot read property Symbol(Symbol.iterator))';
 const FRAME = /^\s*at (?:.*\()?(.+?):(\d+):(\d+)\)?$/m;
 

@@ -5,7 +5,7 @@ import { printIterable } from './call-print.js';
 import { createLineIndex, type LineIndex } from './lines.js';
 import { addShiftRow, createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { findMapComment, readSourceMap, type SourceMap } from './source-map.js';
-import { findStateAccesses, STATE_TABLE } from './state-access.js';
+import { findStateAccesses, type LocalNames } from './state-access.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
@@ -30,10 +30,74 @@ export interface RewriteOptions {
   readonly sourceMaps?: boolean | undefined;
 }
 
-/** The local names the rewritten code uses for the runtime (see abi.ts) and the module's sites. */
-const RT = '__rc$';
-const SITES = '__rcS$';
-const PREAMBLE_MARK = `var ${RT}=globalThis.${RUNTIME_GLOBAL},`;
+/**
+ * The local names the rewritten code uses for the runtime (see abi.ts), the module's sites and its state
+ * table, and the expression its preamble reads the runtime's global from.
+ */
+interface Names extends LocalNames {
+  readonly sites: string;
+  readonly global: string;
+}
+
+const NAMES: Names = { runtime: '__rc$', sites: '__rcS$', table: '__rcV$', global: 'globalThis' };
+/** The global object, for a module that declares a `globalThis` of its own: no name it could shadow. */
+const GLOBAL_BY_LITERAL = '({}).constructor.constructor("return this")()';
+/** Every preamble starts so (with the names of localNames): a module rewritten once already is left. */
+const PREAMBLE_MARK = new RegExp(`var __rc\\d*\\$=(?:globalThis|${GLOBAL_BY_LITERAL.replace(/[(){}.$"]/g, '\\$&')})\\.${RUNTIME_GLOBAL.replace('$', '\\$')},`);
+
+/**
+ * The names the rewrite's text uses in this module: the usual ones unless the module uses one of them
+ * itself (a parameter `__rc$` would shadow the runtime, a `let __rc$` be a redeclaration), then ones with a
+ * number it does not use; and the global object by a literal's constructor when the module declares a
+ * `globalThis` (the preamble runs before any declaration: a `const` is in its dead zone, a `var` undefined).
+ * Text is looked at, not scopes: a name in a comment or a string only makes the names longer.
+ */
+function localNames(source: string, program: Program): Names {
+  let names = NAMES;
+  if (source.includes('__rc')) {
+    for (let n = 1; [names.runtime, names.sites, names.table].some((name) => source.includes(name)); n++) {
+      names = { ...names, runtime: `__rc${n}$`, sites: `__rcS${n}$`, table: `__rcV${n}$` };
+    }
+  }
+  if (source.includes('globalThis') && declaresName(program as unknown as AnyNode, 'globalThis')) names = { ...names, global: GLOBAL_BY_LITERAL };
+  return names;
+}
+
+/** Whether any declaration in the module binds `name`: a variable, a function, a class, an import, an enum. */
+function declaresName(node: AnyNode, name: string): boolean {
+  let found = false;
+  const binds = (id: unknown): boolean => {
+    if (id === null || typeof id !== 'object') return false;
+    if (Array.isArray(id)) return id.some(binds);
+    const record = id as AnyNode;
+    if (record.type === 'Identifier') return record.name === name;
+    for (const key in record) if (key !== 'parent' && binds(record[key])) return true;
+    return false;
+  };
+  const visit = (value: unknown): void => {
+    if (found || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(visit);
+    const record = value as AnyNode;
+    if (typeof record.type !== 'string') return;
+    switch (record.type) {
+      case 'VariableDeclarator':
+      case 'FunctionDeclaration':
+      case 'ClassDeclaration':
+      case 'TSEnumDeclaration':
+      case 'TSModuleDeclaration':
+        if (binds(record.id)) found = true;
+        break;
+      case 'ImportSpecifier':
+      case 'ImportDefaultSpecifier':
+      case 'ImportNamespaceSpecifier':
+        if (binds(record.local)) found = true;
+        break;
+    }
+    for (const key in record) if (key !== 'parent') visit(record[key]);
+  };
+  visit(node);
+  return found;
+}
 
 export class InstrumentSyntaxError extends Error {
   readonly code = 'RACECHECK_SYNTAX';
@@ -93,7 +157,7 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   const source = written.charCodeAt(0) === 0xfeff ? written.slice(1) : written;
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
-  if (source.includes(PREAMBLE_MARK)) return untouched;
+  if (source.includes(`.${RUNTIME_GLOBAL},`) && PREAMBLE_MARK.test(source)) return untouched;
   const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
   const firstError = parsed.errors.find((error) => error.severity === 'Error');
   if (firstError) {
@@ -105,7 +169,8 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let index: LineIndex | undefined;
   const lineIndex = () => (index ??= createLineIndex(source));
   // The module's shared state is tracked whether it awaits or not (state-access.ts).
-  const state = findStateAccesses(program, lineIndex);
+  const names = localNames(source, program);
+  const state = findStateAccesses(program, lineIndex, names);
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
   // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
   // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without walking their AST for them.
@@ -126,15 +191,15 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
 
   const edits: Edit[] = [];
   points.forEach((point, index) => {
-    const call = `${RT}.${point.kind === 'for-await' ? ABI.forAwait : ABI.await}(`;
+    const call = `${names.runtime}.${point.kind === 'for-await' ? ABI.forAwait : ABI.await}(`;
     if (point.operand) {
       // `await(x)`, `await[x]`, `await"s"`, `of(x)`: nothing separates the keyword from its operand, and
       // the call's name would run into it.
       const glued = /[\p{ID_Continue}$\u200c\u200d]/u.test(source[point.operand.start - 1] ?? '');
       edits.push({ offset: point.operand.start, text: `${glued ? ' ' : ''}${call}`, order: 1, depth: point.keyword });
-      edits.push({ offset: point.operand.end, text: `,${SITES}[${index}])`, order: 0, depth: -point.keyword });
+      edits.push({ offset: point.operand.end, text: `,${names.sites}[${index}])`, order: 0, depth: -point.keyword });
     } else if (point.bareAt !== undefined) {
-      edits.push({ offset: point.bareAt, text: ` ${call}void 0,${SITES}[${index}])`, order: 1, depth: point.keyword });
+      edits.push({ offset: point.bareAt, text: ` ${call}void 0,${names.sites}[${index}])`, order: 1, depth: point.keyword });
     }
   });
   if (state) edits.push(...state.edits);
@@ -150,12 +215,12 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let text = '';
   let shifts: ShiftRow[] = [];
   const rows = createShiftRows(insertions);
-  const head = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},`;
+  const head = `${at.separator}var ${names.runtime}=${names.global}.${RUNTIME_GLOBAL},${names.sites}=${names.runtime}.${ABI.register}(${json(options.url)},${json(sites)},`;
   const printRows = [...forAwaitPrints(points, lines), ...(state?.prints ?? [])];
   const prints = printRows.length === 0 ? '' : `,${json(sourceMap ? printRows.map((row) => mapPrintRow(row, sourceMap)) : printRows)}`;
   // State rows are positions in this text: compiled code's (Vite's TypeScript, tsx's .cts) go back through its map.
   const stateRows = state && sourceMap ? state.rows.map((row) => mapStateRow(row, sourceMap)) : state?.rows;
-  const table = stateRows && stateRows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
+  const table = stateRows && stateRows.length > 0 ? `,${names.table}=${names.runtime}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = addShiftRow(rows, { ...preamblePosition, length });
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };

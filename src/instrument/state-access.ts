@@ -42,9 +42,14 @@ export interface StateAccesses {
 /** Where V8 prints an expression in a TypeError: a callee, an iterable, an array pattern's or an object pattern's value. */
 type PrintKind = 'callee' | 'iterable' | 'array' | 'object';
 
-/** The local names the rewritten code uses: the runtime (shared with the await rewrite) and this module's table. */
-const RT = '__rc$';
-export const STATE_TABLE = '__rcV$';
+/**
+ * The local names the rewritten code uses: the runtime (shared with the await rewrite) and this module's
+ * table; `__rc$` and `__rcV$` unless the module uses those names itself (rewrite.ts localNames).
+ */
+export interface LocalNames {
+  readonly runtime: string;
+  readonly table: string;
+}
 
 type Node = { readonly type: string; readonly start: number; readonly end: number; readonly [key: string]: unknown };
 
@@ -137,16 +142,17 @@ const LOGICAL_ASSIGNMENT = new Set(['||=', '&&=', '??=']);
  * asked for only when there are rows to place). Returns null when there is nothing to track, or when the
  * analysis met something it does not handle (the module then runs with its awaits rewritten only).
  */
-export function findStateAccesses(program: unknown, lines: () => LineIndex): StateAccesses | null {
+export function findStateAccesses(program: unknown, lines: () => LineIndex, names: LocalNames): StateAccesses | null {
   try {
-    return analyse(program as Node, lines);
+    return analyse(program as Node, lines, names);
   } catch {
     // A construct the analysis does not know, or a nesting too deep for it: track nothing in this module.
     return null;
   }
 }
 
-function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | null {
+function analyse(program: Node, lineIndex: () => LineIndex, names: LocalNames): StateAccesses | null {
+  const RT = names.runtime;
   const scopes = new Map<Node, Scope>();
   const moduleScope = createScope(null, true);
   scopes.set(program, moduleScope);
@@ -164,7 +170,7 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
   const entry = (display: string, node: Node, identity: number | string, made?: string): string => {
     const { line, column } = lineIndex().positionOf(node.start);
     rows.push(made === undefined ? [display, line, column, identity] : [display, line, column, identity, made]);
-    return `${STATE_TABLE}[${rows.length - 1}]`;
+    return `${names.table}[${rows.length - 1}]`;
   };
 
   let tracked = 0;
@@ -173,13 +179,13 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
     const identity = tracked++;
     for (const ref of binding.refs) {
       if (!binding.mutated && ref.role !== 'read' && ref.role !== 'shorthand') continue;
-      wrap(edits, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
+      wrap(edits, RT, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
       if (ref.role === 'read') wrapped.set(ref.node, binding.name);
     }
   }
   for (const ref of privateRefs) {
     const display = `${ref.owner}.#${ref.field}`;
-    wrap(edits, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
+    wrap(edits, RT, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
     if (ref.role === 'read') wrapped.set(ref.node, `${ref.owner}[#${ref.field}]`);
   }
   for (const body of classes) edits.push(opening(body.start + 1, `static{${RT}.k?.(this)}`, body.start + 1, 0));
@@ -207,7 +213,7 @@ function printRows(printed: readonly { node: Node; kind: PrintKind }[], wrapped:
  * `owner` the `,owner` argument for private fields (empty for variables). `constructed`: a read in the callee
  * of a `new`, which the wrapper's call must not be taken for (`new (__rc$.v(e,X))()`).
  */
-function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: string, target: string, owner: string, constructed: boolean): void {
+function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Node, entry: string, target: string, owner: string, constructed: boolean): void {
   switch (role) {
     case 'read': {
       const [open, close] = constructed ? ['(', ')'] : ['', ''];
