@@ -87,6 +87,12 @@ export interface RuntimeAbi {
   w(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown;
   /** A compound assignment, after its old value was read with `v`: returns its result. `logical`: `||=` and friends. */
   c(entry: StateEntry | undefined, old: unknown, result: unknown, logical: 0 | 1, owner?: unknown): unknown;
+  /**
+   * A compound or logical assignment to a private member, which may be an accessor to read once:
+   * `this.#x += e` becomes `rt.b(rt.v(entry, this.#x, this), (p) => this.#x = rt.w(entry, p, this)).v += e`;
+   * returns a cell whose `v` is `value` and whose setter calls `set`.
+   */
+  b(value: unknown, set: (value: unknown) => unknown): { v: unknown };
   /** `x++`, `--x`: returns the expression's value; `delta` is ±1, `prefix` 1 for `++x`. */
   u(entry: StateEntry | undefined, result: unknown, delta: 1 | -1, prefix: 0 | 1, owner?: unknown): unknown;
   /** Marks a class as declared in instrumented code: its instances are the user's own state. */

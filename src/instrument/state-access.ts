@@ -237,6 +237,15 @@ function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Nod
       return;
     }
     case 'compound': {
+      if (owner !== '') {
+        // A private member may be an accessor (a decorated `accessor #x`, lowered after the rewrite): read once.
+        // `this.#x += e` becomes `b(v(entry, this.#x), (p) => this.#x = w(entry, p)).v += e`: the cell's `v` is
+        // the value read, and setting it writes the member, so the operator reads, evaluates and sets once each.
+        const value = `${RT}v`;
+        edits.push(opening(node.start, `${RT}.b(${RT}.v(${entry},`, node.start, node.end - node.start));
+        edits.push(closing(node.end, `${owner}),(${value})=>${target}=${RT}.w(${entry},${value}${owner})).v`, node.start, node.end - node.start));
+        return;
+      }
       const logical = LOGICAL_ASSIGNMENT.has(String(whole.operator)) ? 1 : 0;
       // The old value is read (and recorded) before the right-hand side runs, which may await.
       edits.push(opening(whole.start, `${RT}.c(${entry},${RT}.v(${entry},${target}${owner}),`, whole.start, whole.end - whole.start));

@@ -176,6 +176,17 @@ function stateUpdate(entry: StateEntry | undefined, result: unknown, delta: 1 | 
   return !tracker || entry === undefined ? result : tracker.update(entry, result, delta, prefix === 1, owner);
 }
 
+function assignmentCell(value: unknown, set: (value: unknown) => unknown): { v: unknown } {
+  return {
+    get v() {
+      return value;
+    },
+    set v(next: unknown) {
+      set(next);
+    },
+  };
+}
+
 function registerClass(cls: Function): void {
   userClasses.add(cls);
 }
@@ -189,6 +200,7 @@ const runtime: RuntimeAbi = {
   w: stateWrite,
   c: stateCompound,
   u: stateUpdate,
+  b: assignmentCell,
   k: registerClass,
 };
 
