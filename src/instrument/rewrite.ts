@@ -158,7 +158,8 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
   if (source.includes(`.${RUNTIME_GLOBAL},`) && PREAMBLE_MARK.test(source)) return untouched;
-  const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
+  const lang = options.lang ?? languageOf(filename);
+  const parsed = parseSync(filename, source, { lang, sourceType: options.sourceType });
   const firstError = parsed.errors.find((error) => error.severity === 'Error');
   if (firstError) {
     const { line, column } = createLineIndex(source).positionOf(firstError.labels[0]?.start ?? 0);
@@ -170,7 +171,7 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   const lineIndex = () => (index ??= createLineIndex(source));
   // The module's shared state is tracked whether it awaits or not (state-access.ts).
   const names = localNames(source, program);
-  const state = findStateAccesses(program, lineIndex, names);
+  const state = findStateAccesses(program, lineIndex, { ...names, typescript: lang === 'ts' || lang === 'tsx' });
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
   // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
   // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without walking their AST for them.

@@ -51,6 +51,14 @@ export interface LocalNames {
   readonly table: string;
 }
 
+export interface StateOptions extends LocalNames {
+  /**
+   * TypeScript is compiled after the rewrite, by esbuild (tsx, Vite), which drops the parentheses and
+   * assertions around an assignment's target: `(f) = function () {}` names the function there, as in `f = …`.
+   */
+  readonly typescript: boolean;
+}
+
 type Node = { readonly type: string; readonly start: number; readonly end: number; readonly [key: string]: unknown };
 
 interface Scope {
@@ -93,6 +101,8 @@ interface Ref {
   readonly fn: Scope;
   /** For `write`: the assigned expression; for compound and update: the whole expression. */
   readonly whole: Node;
+  /** A `write` whose target is parenthesized in JavaScript (`(f) = function () {}`), which names no function. */
+  readonly nameless?: true;
 }
 
 interface PrivateRef {
@@ -142,7 +152,7 @@ const LOGICAL_ASSIGNMENT = new Set(['||=', '&&=', '??=']);
  * asked for only when there are rows to place). Returns null when there is nothing to track, or when the
  * analysis met something it does not handle (the module then runs with its awaits rewritten only).
  */
-export function findStateAccesses(program: unknown, lines: () => LineIndex, names: LocalNames): StateAccesses | null {
+export function findStateAccesses(program: unknown, lines: () => LineIndex, names: StateOptions): StateAccesses | null {
   try {
     return analyse(program as Node, lines, names);
   } catch {
@@ -151,7 +161,7 @@ export function findStateAccesses(program: unknown, lines: () => LineIndex, name
   }
 }
 
-function analyse(program: Node, lineIndex: () => LineIndex, names: LocalNames): StateAccesses | null {
+function analyse(program: Node, lineIndex: () => LineIndex, names: StateOptions): StateAccesses | null {
   const RT = names.runtime;
   const scopes = new Map<Node, Scope>();
   const moduleScope = createScope(null, true);
@@ -160,7 +170,7 @@ function analyse(program: Node, lineIndex: () => LineIndex, names: LocalNames): 
   declareAll(program, moduleScope, scopes, classes);
 
   const privateRefs: PrivateRef[] = [];
-  const resolver = new Resolver(scopes, privateRefs);
+  const resolver = new Resolver(scopes, privateRefs, names.typescript);
   resolver.visit(program, moduleScope, moduleScope, []);
 
   const rows: StateRow[] = [];
@@ -179,7 +189,7 @@ function analyse(program: Node, lineIndex: () => LineIndex, names: LocalNames): 
     const identity = tracked++;
     for (const ref of binding.refs) {
       if (!binding.mutated && ref.role !== 'read' && ref.role !== 'shorthand') continue;
-      wrap(edits, RT, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
+      wrap(edits, RT, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, ref.nameless === true ? undefined : '', resolver.newCallees.has(ref.node));
       if (ref.role === 'read') wrapped.set(ref.node, binding.name);
     }
   }
@@ -213,7 +223,9 @@ function printRows(printed: readonly { node: Node; kind: PrintKind }[], wrapped:
  * `owner` the `,owner` argument for private fields (empty for variables). `constructed`: a read in the callee
  * of a `new`, which the wrapper's call must not be taken for (`new (__rc$.v(e,X))()`).
  */
-function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Node, entry: string, target: string, owner: string, constructed: boolean): void {
+function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Node, entry: string, target: string, ownerOrNameless: string | undefined, constructed: boolean): void {
+  // undefined: a variable's write that names nothing (a parenthesized target in JavaScript).
+  const owner = ownerOrNameless ?? '';
   switch (role) {
     case 'read': {
       const [open, close] = constructed ? ['(', ')'] : ['', ''];
@@ -230,7 +242,7 @@ function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Nod
       // `f = () => {}` names the function `f`; inside the wrapper's call it would have no name, so a property of
       // that name gives it (`{["f"]: () => {}}["f"]`, computed so that `__proto__` is a name like any other).
       // Only a variable's assignment names a function.
-      const key = owner === '' && isAnonymousFunction(whole) ? JSON.stringify(target) : undefined;
+      const key = ownerOrNameless === '' && isAnonymousFunction(whole) ? JSON.stringify(target) : undefined;
       const [open, close] = key === undefined ? ['', ''] : [`{[${key}]:`, `}[${key}]`];
       edits.push(opening(whole.start, `${RT}.w(${entry},${open}`, whole.start, whole.end - whole.start));
       edits.push(closing(whole.end, `${close}${owner})`, whole.start, whole.end - whole.start));
@@ -503,6 +515,7 @@ class Resolver {
   constructor(
     private readonly scopes: Map<Node, Scope>,
     private readonly privateRefs: PrivateRef[],
+    private readonly typescript: boolean,
   ) {}
 
   /** `fields` is the stack of private field names declared by the enclosing classes, innermost last. */
@@ -574,10 +587,11 @@ class Resolver {
         for (const statement of node.body as Node[]) this.visit(statement, inner, innerFn, fields);
         return;
       case 'AssignmentExpression': {
+        // The parser keeps no parentheses around a target (`(f) = …`): the target starts later than the assignment then.
         const left = unwrapExpression(node.left as Node) as Node;
         const role: Role = node.operator === '=' ? 'write' : 'compound';
         const whole = role === 'write' ? (node.right as Node) : node;
-        if (left.type === 'Identifier') this.reference(left, role, whole, scope, fn);
+        if (left.type === 'Identifier') this.reference(left, role, whole, scope, fn, role === 'write' && left.start !== node.start && !this.typescript);
         else if (left.type === 'MemberExpression') this.member(left, role, whole, scope, fn, fields);
         else {
           if (left.type === 'ObjectPattern') this.printed.push({ node: node.right as Node, kind: 'object' });
@@ -757,12 +771,12 @@ class Resolver {
     if (binding) binding.mutated = true;
   }
 
-  private reference(node: Node, role: Role, whole: Node, scope: Scope, fn: Scope): void {
+  private reference(node: Node, role: Role, whole: Node, scope: Scope, fn: Scope, nameless = false): void {
     const binding = this.resolve(node.name as string, scope);
     if (!binding) return;
     if (role !== 'read' && role !== 'shorthand') binding.mutated = true;
     if (!binding.watched) return;
-    binding.refs.push({ node, role, fn, whole });
+    binding.refs.push(nameless ? { node, role, fn, whole, nameless } : { node, role, fn, whole });
     if (!binding.listed) {
       binding.listed = true;
       this.bindings.push(binding);
