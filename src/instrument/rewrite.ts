@@ -63,9 +63,12 @@ function localNames(source: string, program: Program): Names {
   return names;
 }
 
-/** Whether any declaration in the module binds `name`: a variable, a function, a class, an import, an enum. */
-function declaresName(node: AnyNode, name: string): boolean {
-  let found = false;
+/**
+ * Whether the module's scope, where the preamble runs, has a binding `name`: a top-level declaration or
+ * import, or a `var` (or a sloppy block's function) in a statement nested outside any function. Only
+ * statements are walked, not expressions: a function or class expression's names are its own scope's.
+ */
+function declaresName(program: AnyNode, name: string): boolean {
   const binds = (id: unknown): boolean => {
     if (id === null || typeof id !== 'object') return false;
     if (Array.isArray(id)) return id.some(binds);
@@ -74,29 +77,46 @@ function declaresName(node: AnyNode, name: string): boolean {
     for (const key in record) if (key !== 'parent' && binds(record[key])) return true;
     return false;
   };
-  const visit = (value: unknown): void => {
-    if (found || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) return value.forEach(visit);
-    const record = value as AnyNode;
-    if (typeof record.type !== 'string') return;
+  const statement = (node: unknown): boolean => {
+    if (node === null || typeof node !== 'object') return false;
+    if (Array.isArray(node)) return node.some(statement);
+    const record = node as AnyNode;
     switch (record.type) {
-      case 'VariableDeclarator':
+      case 'VariableDeclaration':
+        return (record.declarations as AnyNode[]).some((declarator) => binds(declarator.id));
       case 'FunctionDeclaration':
       case 'ClassDeclaration':
       case 'TSEnumDeclaration':
       case 'TSModuleDeclaration':
-        if (binds(record.id)) found = true;
-        break;
-      case 'ImportSpecifier':
-      case 'ImportDefaultSpecifier':
-      case 'ImportNamespaceSpecifier':
-        if (binds(record.local)) found = true;
-        break;
+      case 'TSImportEqualsDeclaration':
+        return binds(record.id);
+      case 'ImportDeclaration':
+        return (record.specifiers as AnyNode[]).some((specifier) => binds(specifier.local));
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        return statement(record.declaration);
+      case 'BlockStatement':
+      case 'StaticBlock':
+        return statement(record.body);
+      case 'IfStatement':
+        return statement(record.consequent) || statement(record.alternate);
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+        return statement(record.init) || statement(record.left) || statement(record.body);
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+      case 'WithStatement':
+        return statement(record.body);
+      case 'TryStatement':
+        return statement(record.block) || statement((record.handler as AnyNode | null)?.body) || statement(record.finalizer);
+      case 'SwitchStatement':
+        return (record.cases as AnyNode[]).some((item) => statement(item.consequent));
     }
-    for (const key in record) if (key !== 'parent') visit(record[key]);
+    return false;
   };
-  visit(node);
-  return found;
+  return statement(program.body);
 }
 
 export class InstrumentSyntaxError extends Error {
