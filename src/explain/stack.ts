@@ -5,6 +5,7 @@
  * internals left out, and paths shown as everywhere else.
  */
 import { fileURLToPath } from 'node:url';
+import { nativeMessage } from '../instrument/messages.js';
 import { originalPosition } from '../instrument/positions.js';
 import { displayPath } from '../paths.js';
 import { isOwnFile, mapped } from './sites.js';
@@ -26,7 +27,7 @@ export function formatStack(cause: unknown): string | undefined {
   const mappedByNode = process.sourceMapsEnabled && (prepare === undefined || prepare.name === 'ErrorPrepareStackTrace');
   const lines = stack.split('\n');
   const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
-  const head = (firstFrame === -1 ? lines : lines.slice(0, firstFrame)).join('\n');
+  const head = nativeHead(cause, (firstFrame === -1 ? lines : lines.slice(0, firstFrame)).join('\n'));
   if (firstFrame === -1) return head;
   const kept: string[] = [];
   let dropped = 0;
@@ -54,3 +55,11 @@ export function formatStack(cause: unknown): string | undefined {
 
 /** `    at fn (location:line:column)` or `    at location:line:column`. */
 const FRAME = /^(\s*at (?:.*\()?)(.+?):(\d+):(\d+)(\)?)$/;
+
+/** The stack's first line names the message as V8 worded it for the rewritten code: as written instead (instrument/messages.ts). */
+function nativeHead(cause: object, head: string): string {
+  if (!(cause instanceof Error)) return head;
+  const native = nativeMessage(cause);
+  const message = cause.message;
+  return native === message || !head.includes(message) ? head : head.replace(message, () => native);
+}

@@ -40,6 +40,18 @@ export interface ModuleShifts {
  */
 export type StateRow = readonly [display: string, line: number, column: number, identity: number | string, made?: string];
 
+/**
+ * A place where V8 words a TypeError from the code it runs (`x.y is not a function`, `x is not iterable`,
+ * `Cannot destructure property 'a' of 'x'`) and the rewrite wrapped a read it prints: the message of the
+ * rewritten code names `__rc$.v(...)` there (or `__rc$.fa(...)`, a `for await`'s operand), which the report
+ * maps back (instrument/messages.ts). `natives` are what V8 prints for each wrapped read as written, in the
+ * order it prints them; `direct` (1) when the whole expression is the wrapped read of an iterable, which V8
+ * words otherwise (`x is not iterable`, not `__rc$.v is not a function or its return value is not iterable`),
+ * and (2) for an array pattern's value (`const [a] = x`). Positions are 1-based in the code as loaded
+ * (`endColumn` 0: the expression goes on past its first line); `mapped` is where a source map puts it.
+ */
+export type PrintRow = readonly [line: number, column: number, endColumn: number, natives: readonly string[], direct: 0 | 1 | 2, mapped?: readonly [line: number, url?: string]];
+
 /** A registered state access site, as rewritten code passes it back to the runtime. */
 export interface StateEntry {
   readonly display: string;
@@ -57,7 +69,7 @@ export interface StateEntry {
 /** What rewritten code calls. Short names: they appear at every await of every instrumented module. */
 export interface RuntimeAbi {
   /** Registers a module's sites and column shifts when it loads; the rewritten code passes `sites[i]` to the other calls. */
-  s(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts): readonly Site[];
+  s(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts, prints?: readonly PrintRow[]): readonly Site[];
   /**
    * `await x` becomes `await rt.a(x, site)`: a scheduling point inside a run, `x` itself outside one.
    * Transpiled awaits (`yield x` in a generator driven by `__awaiter`/`asyncToGenerator`, `[4, x]` in
@@ -75,6 +87,12 @@ export interface RuntimeAbi {
   w(entry: StateEntry | undefined, value: unknown, owner?: unknown): unknown;
   /** A compound assignment, after its old value was read with `v`: returns its result. `logical`: `||=` and friends. */
   c(entry: StateEntry | undefined, old: unknown, result: unknown, logical: 0 | 1, owner?: unknown): unknown;
+  /**
+   * A compound or logical assignment to a private member, which may be an accessor to read once:
+   * `this.#x += e` becomes `rt.b(rt.v(entry, this.#x, this), (p) => this.#x = rt.w(entry, p, this)).v += e`;
+   * returns a cell whose `v` is `value` and whose setter calls `set`.
+   */
+  b(value: unknown, set: (value: unknown) => unknown): { v: unknown };
   /** `x++`, `--x`: returns the expression's value; `delta` is ±1, `prefix` 1 for `++x`. */
   u(entry: StateEntry | undefined, result: unknown, delta: 1 | -1, prefix: 0 | 1, owner?: unknown): unknown;
   /** Marks a class as declared in instrumented code: its instances are the user's own state. */

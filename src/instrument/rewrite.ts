@@ -1,10 +1,11 @@
 import { parseSync } from 'oxc-parser';
 import type { Program } from 'oxc-parser';
-import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type ShiftRow, type SiteRow, type StateRow } from './abi.js';
+import { ABI, RUNTIME_GLOBAL, type ModuleShifts, type PrintRow, type ShiftRow, type SiteRow, type StateRow } from './abi.js';
+import { printIterable } from './call-print.js';
 import { createLineIndex, type LineIndex } from './lines.js';
 import { addShiftRow, createColumnMap, createShiftRows, type Insertion } from './positions.js';
 import { findMapComment, readSourceMap, type SourceMap } from './source-map.js';
-import { findStateAccesses, STATE_TABLE } from './state-access.js';
+import { findStateAccesses, type LocalNames } from './state-access.js';
 import { asyncGeneratorAwait, FUNCTION_TYPES, markLoweredBodies, stateMachineYield, type AnyNode, type LoweredBody, type Span } from './transpiled.js';
 
 export interface RewriteResult {
@@ -29,10 +30,94 @@ export interface RewriteOptions {
   readonly sourceMaps?: boolean | undefined;
 }
 
-/** The local names the rewritten code uses for the runtime (see abi.ts) and the module's sites. */
-const RT = '__rc$';
-const SITES = '__rcS$';
-const PREAMBLE_MARK = `var ${RT}=globalThis.${RUNTIME_GLOBAL},`;
+/**
+ * The local names the rewritten code uses for the runtime (see abi.ts), the module's sites and its state
+ * table, and the expression its preamble reads the runtime's global from.
+ */
+interface Names extends LocalNames {
+  readonly sites: string;
+  readonly global: string;
+}
+
+const NAMES: Names = { runtime: '__rc$', sites: '__rcS$', table: '__rcV$', global: 'globalThis' };
+/** The global object, for a module that declares a `globalThis` of its own: no name it could shadow. */
+const GLOBAL_BY_LITERAL = '({}).constructor.constructor("return this")()';
+/** Every preamble starts so (with the names of localNames): a module rewritten once already is left. */
+const PREAMBLE_MARK = new RegExp(`var __rc\\d*\\$=(?:globalThis|${GLOBAL_BY_LITERAL.replace(/[(){}.$"]/g, '\\$&')})\\.${RUNTIME_GLOBAL.replace('$', '\\$')},`);
+
+/**
+ * The names the rewrite's text uses in this module: the usual ones unless the module uses one of them
+ * itself (a parameter `__rc$` would shadow the runtime, a `let __rc$` be a redeclaration), then ones with a
+ * number it does not use; and the global object by a literal's constructor when the module declares a
+ * `globalThis` (the preamble runs before any declaration: a `const` is in its dead zone, a `var` undefined).
+ * Text is looked at, not scopes: a name in a comment or a string only makes the names longer.
+ */
+function localNames(source: string, program: Program): Names {
+  let names = NAMES;
+  if (source.includes('__rc')) {
+    for (let n = 1; [names.runtime, names.sites, names.table].some((name) => source.includes(name)); n++) {
+      names = { ...names, runtime: `__rc${n}$`, sites: `__rcS${n}$`, table: `__rcV${n}$` };
+    }
+  }
+  if (source.includes('globalThis') && declaresName(program as unknown as AnyNode, 'globalThis')) names = { ...names, global: GLOBAL_BY_LITERAL };
+  return names;
+}
+
+/**
+ * Whether the module's scope, where the preamble runs, has a binding `name`: a top-level declaration or
+ * import, or a `var` (or a sloppy block's function) in a statement nested outside any function. Only
+ * statements are walked, not expressions: a function or class expression's names are its own scope's.
+ */
+function declaresName(program: AnyNode, name: string): boolean {
+  const binds = (id: unknown): boolean => {
+    if (id === null || typeof id !== 'object') return false;
+    if (Array.isArray(id)) return id.some(binds);
+    const record = id as AnyNode;
+    if (record.type === 'Identifier') return record.name === name;
+    for (const key in record) if (key !== 'parent' && binds(record[key])) return true;
+    return false;
+  };
+  const statement = (node: unknown): boolean => {
+    if (node === null || typeof node !== 'object') return false;
+    if (Array.isArray(node)) return node.some(statement);
+    const record = node as AnyNode;
+    switch (record.type) {
+      case 'VariableDeclaration':
+        return (record.declarations as AnyNode[]).some((declarator) => binds(declarator.id));
+      case 'FunctionDeclaration':
+      case 'ClassDeclaration':
+      case 'TSEnumDeclaration':
+      case 'TSModuleDeclaration':
+      case 'TSImportEqualsDeclaration':
+        return binds(record.id);
+      case 'ImportDeclaration':
+        return (record.specifiers as AnyNode[]).some((specifier) => binds(specifier.local));
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        return statement(record.declaration);
+      case 'BlockStatement':
+      case 'StaticBlock':
+        return statement(record.body);
+      case 'IfStatement':
+        return statement(record.consequent) || statement(record.alternate);
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+        return statement(record.init) || statement(record.left) || statement(record.body);
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+      case 'WithStatement':
+        return statement(record.body);
+      case 'TryStatement':
+        return statement(record.block) || statement((record.handler as AnyNode | null)?.body) || statement(record.finalizer);
+      case 'SwitchStatement':
+        return (record.cases as AnyNode[]).some((item) => statement(item.consequent));
+    }
+    return false;
+  };
+  return statement(program.body);
+}
 
 export class InstrumentSyntaxError extends Error {
   readonly code = 'RACECHECK_SYNTAX';
@@ -92,8 +177,9 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   const source = written.charCodeAt(0) === 0xfeff ? written.slice(1) : written;
   const untouched: RewriteResult = { code: source, sites: [], shifts: [] };
   // A module can pass two hooks on its way (Node 22's in-thread hooks and Module#_compile): rewrite it once.
-  if (source.includes(PREAMBLE_MARK)) return untouched;
-  const parsed = parseSync(filename, source, { lang: options.lang ?? languageOf(filename), sourceType: options.sourceType });
+  if (source.includes(`.${RUNTIME_GLOBAL},`) && PREAMBLE_MARK.test(source)) return untouched;
+  const lang = options.lang ?? languageOf(filename);
+  const parsed = parseSync(filename, source, { lang, sourceType: options.sourceType });
   const firstError = parsed.errors.find((error) => error.severity === 'Error');
   if (firstError) {
     const { line, column } = createLineIndex(source).positionOf(firstError.labels[0]?.start ?? 0);
@@ -104,7 +190,8 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let index: LineIndex | undefined;
   const lineIndex = () => (index ??= createLineIndex(source));
   // The module's shared state is tracked whether it awaits or not (state-access.ts).
-  const state = findStateAccesses(program, lineIndex);
+  const names = localNames(source, program);
+  const state = findStateAccesses(program, lineIndex, { ...names, typescript: lang === 'ts' || lang === 'tsx' });
   // Every scheduling point needs one of these words in the text: the keyword itself (it cannot touch another
   // word character), or the name of a helper of transpiled code (__awaiter, _asyncToGenerator, __async,
   // __asyncGenerator, _wrapAsyncGenerator). Most files of a package are done without walking their AST for them.
@@ -125,15 +212,15 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
 
   const edits: Edit[] = [];
   points.forEach((point, index) => {
-    const call = `${RT}.${point.kind === 'for-await' ? ABI.forAwait : ABI.await}(`;
+    const call = `${names.runtime}.${point.kind === 'for-await' ? ABI.forAwait : ABI.await}(`;
     if (point.operand) {
       // `await(x)`, `await[x]`, `await"s"`, `of(x)`: nothing separates the keyword from its operand, and
       // the call's name would run into it.
       const glued = /[\p{ID_Continue}$\u200c\u200d]/u.test(source[point.operand.start - 1] ?? '');
       edits.push({ offset: point.operand.start, text: `${glued ? ' ' : ''}${call}`, order: 1, depth: point.keyword });
-      edits.push({ offset: point.operand.end, text: `,${SITES}[${index}])`, order: 0, depth: -point.keyword });
+      edits.push({ offset: point.operand.end, text: `,${names.sites}[${index}])`, order: 0, depth: -point.keyword });
     } else if (point.bareAt !== undefined) {
-      edits.push({ offset: point.bareAt, text: ` ${call}void 0,${SITES}[${index}])`, order: 1, depth: point.keyword });
+      edits.push({ offset: point.bareAt, text: ` ${call}void 0,${names.sites}[${index}])`, order: 1, depth: point.keyword });
     }
   });
   if (state) edits.push(...state.edits);
@@ -149,14 +236,16 @@ export function rewriteAwaits(written: string, filename: string, options: Rewrit
   let text = '';
   let shifts: ShiftRow[] = [];
   const rows = createShiftRows(insertions);
-  const head = `${at.separator}${PREAMBLE_MARK}${SITES}=${RT}.${ABI.register}(${json(options.url)},${json(sites)},`;
+  const head = `${at.separator}var ${names.runtime}=${names.global}.${RUNTIME_GLOBAL},${names.sites}=${names.runtime}.${ABI.register}(${json(options.url)},${json(sites)},`;
+  const printRows = [...forAwaitPrints(points, lines), ...(state?.prints ?? [])];
+  const prints = printRows.length === 0 ? '' : `,${json(sourceMap ? printRows.map((row) => mapPrintRow(row, sourceMap)) : printRows)}`;
   // State rows are positions in this text: compiled code's (Vite's TypeScript, tsx's .cts) go back through its map.
   const stateRows = state && sourceMap ? state.rows.map((row) => mapStateRow(row, sourceMap)) : state?.rows;
-  const table = stateRows && stateRows.length > 0 ? `,${STATE_TABLE}=${RT}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
+  const table = stateRows && stateRows.length > 0 ? `,${names.table}=${names.runtime}.${ABI.registerState}(${json(options.url)},${json(stateRows)})` : '';
   for (let length = 0, tries = 0; tries < 5; tries++) {
     shifts = addShiftRow(rows, { ...preamblePosition, length });
     const registered: ModuleShifts = sourceMap ? { rows: shifts, mapped: true } : { rows: shifts };
-    text = `${head}${json(registered)})${table};`;
+    text = `${head}${json(registered)}${prints})${table};`;
     if (text.length === length) break;
     length = text.length;
   }
@@ -319,6 +408,31 @@ function preambleOffset(source: string, lines: LineIndex, program: Program): { o
     separator = source[statement.end - 1] === ';' ? '' : ';';
   }
   return { offset, separator };
+}
+
+/**
+ * A `for await` over a value that is not iterable: V8 names its operand as `__rc$.fa(...)`, the call that
+ * wraps it (`__rc$.fa(...) is not a function or its return value is not async iterable`).
+ */
+function forAwaitPrints(points: readonly Point[], lines: LineIndex): PrintRow[] {
+  const rows: PrintRow[] = [];
+  for (const point of points) {
+    if (point.kind !== 'for-await' || !point.operand) continue;
+    const operand = point.operand as unknown as AnyNode;
+    const printed = printIterable(operand);
+    if (printed === null) continue;
+    const start = lines.positionOf(operand.start);
+    const end = lines.positionOf(operand.end);
+    rows.push([start.line, start.column, end.line === start.line ? end.column : 0, [printed.native], printed.call ? 0 : 1]);
+  }
+  return rows;
+}
+
+/** A print row with the line its source map puts it on, when the map has one. */
+function mapPrintRow(row: PrintRow, sourceMap: SourceMap): PrintRow {
+  const site = sourceMap.originalSite(row[0], row[1]);
+  if (!site) return row;
+  return [row[0], row[1], row[2], row[3], row[4], site[3] === undefined ? [site[0]] : [site[0], site[3]]];
 }
 
 /** A state row at its original position, when the module's source map has one in the module's own file. */

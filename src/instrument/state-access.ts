@@ -18,7 +18,8 @@
  * is modules and TypeScript). When it does not understand a construct it leaves the reference alone: a
  * missed access makes an explanation less complete, never a program behave differently.
  */
-import type { StateRow } from './abi.js';
+import type { PrintRow, StateRow } from './abi.js';
+import { printedReads } from './call-print.js';
 import type { LineIndex } from './lines.js';
 
 export interface StateEdit {
@@ -34,11 +35,29 @@ export interface StateAccesses {
   /** What the module registers: one row per rewritten access site. */
   readonly rows: readonly StateRow[];
   readonly edits: readonly StateEdit[];
+  /** Where a TypeError's message would name a wrapped read (abi.ts PrintRow), without `mapped`. */
+  readonly prints: readonly PrintRow[];
 }
 
-/** The local names the rewritten code uses: the runtime (shared with the await rewrite) and this module's table. */
-const RT = '__rc$';
-export const STATE_TABLE = '__rcV$';
+/** Where V8 prints an expression in a TypeError: a callee, an iterable, an array pattern's or an object pattern's value. */
+type PrintKind = 'callee' | 'iterable' | 'array' | 'object';
+
+/**
+ * The local names the rewritten code uses: the runtime (shared with the await rewrite) and this module's
+ * table; `__rc$` and `__rcV$` unless the module uses those names itself (rewrite.ts localNames).
+ */
+export interface LocalNames {
+  readonly runtime: string;
+  readonly table: string;
+}
+
+export interface StateOptions extends LocalNames {
+  /**
+   * TypeScript is compiled after the rewrite, by esbuild (tsx, Vite), which drops the parentheses and
+   * assertions around an assignment's target: `(f) = function () {}` names the function there, as in `f = …`.
+   */
+  readonly typescript: boolean;
+}
 
 type Node = { readonly type: string; readonly start: number; readonly end: number; readonly [key: string]: unknown };
 
@@ -82,6 +101,8 @@ interface Ref {
   readonly fn: Scope;
   /** For `write`: the assigned expression; for compound and update: the whole expression. */
   readonly whole: Node;
+  /** A `write` whose target is parenthesized in JavaScript (`(f) = function () {}`), which names no function. */
+  readonly nameless?: true;
 }
 
 interface PrivateRef {
@@ -131,16 +152,17 @@ const LOGICAL_ASSIGNMENT = new Set(['||=', '&&=', '??=']);
  * asked for only when there are rows to place). Returns null when there is nothing to track, or when the
  * analysis met something it does not handle (the module then runs with its awaits rewritten only).
  */
-export function findStateAccesses(program: unknown, lines: () => LineIndex): StateAccesses | null {
+export function findStateAccesses(program: unknown, lines: () => LineIndex, names: StateOptions): StateAccesses | null {
   try {
-    return analyse(program as Node, lines);
+    return analyse(program as Node, lines, names);
   } catch {
     // A construct the analysis does not know, or a nesting too deep for it: track nothing in this module.
     return null;
   }
 }
 
-function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | null {
+function analyse(program: Node, lineIndex: () => LineIndex, names: StateOptions): StateAccesses | null {
+  const RT = names.runtime;
   const scopes = new Map<Node, Scope>();
   const moduleScope = createScope(null, true);
   scopes.set(program, moduleScope);
@@ -148,15 +170,17 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
   declareAll(program, moduleScope, scopes, classes);
 
   const privateRefs: PrivateRef[] = [];
-  const resolver = new Resolver(scopes, privateRefs);
+  const resolver = new Resolver(scopes, privateRefs, names.typescript);
   resolver.visit(program, moduleScope, moduleScope, []);
 
   const rows: StateRow[] = [];
   const edits: StateEdit[] = [];
+  /** Each wrapped read, and what V8 prints for it as written. */
+  const wrapped = new Map<Node, string>();
   const entry = (display: string, node: Node, identity: number | string, made?: string): string => {
     const { line, column } = lineIndex().positionOf(node.start);
     rows.push(made === undefined ? [display, line, column, identity] : [display, line, column, identity, made]);
-    return `${STATE_TABLE}[${rows.length - 1}]`;
+    return `${names.table}[${rows.length - 1}]`;
   };
 
   let tracked = 0;
@@ -165,16 +189,33 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
     const identity = tracked++;
     for (const ref of binding.refs) {
       if (!binding.mutated && ref.role !== 'read' && ref.role !== 'shorthand') continue;
-      wrap(edits, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, '', resolver.newCallees.has(ref.node));
+      wrap(edits, RT, ref.role, ref.node, ref.whole, entry(binding.name, ref.node, identity, binding.made), binding.name, ref.nameless === true ? undefined : '', resolver.newCallees.has(ref.node));
+      if (ref.role === 'read') wrapped.set(ref.node, binding.name);
     }
   }
   for (const ref of privateRefs) {
     const display = `${ref.owner}.#${ref.field}`;
-    wrap(edits, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
+    wrap(edits, RT, ref.role, ref.node, ref.whole, entry(display, ref.node, `#${ref.field}`), display, `,${ref.owner}`, resolver.newCallees.has(ref.node));
+    if (ref.role === 'read') wrapped.set(ref.node, `${ref.owner}[#${ref.field}]`);
   }
   for (const body of classes) edits.push(opening(body.start + 1, `static{${RT}.k?.(this)}`, body.start + 1, 0));
   if (rows.length === 0 && classes.length === 0) return null;
-  return { rows, edits };
+  return { rows, edits, prints: wrapped.size === 0 ? [] : printRows(resolver.printed, wrapped, lineIndex()) };
+}
+
+function printRows(printed: readonly { node: Node; kind: PrintKind }[], wrapped: ReadonlyMap<Node, string>, lines: LineIndex): PrintRow[] {
+  const prints: PrintRow[] = [];
+  for (const { node, kind } of printed) {
+    const natives = printedReads(node, wrapped);
+    if (natives.length === 0) continue;
+    const direct = wrapped.has(unwrapExpression(node) as Node);
+    // An array pattern's value is named only when it is a name (`const [a] = x`); else V8 names the value, as written too.
+    if (kind === 'array' && !direct) continue;
+    const start = lines.positionOf(node.start);
+    const end = lines.positionOf(node.end);
+    prints.push([start.line, start.column, end.line === start.line ? end.column : 0, natives, !direct ? 0 : kind === 'array' ? 2 : kind === 'iterable' ? 1 : 0]);
+  }
+  return prints;
 }
 
 /**
@@ -182,7 +223,9 @@ function analyse(program: Node, lineIndex: () => LineIndex): StateAccesses | nul
  * `owner` the `,owner` argument for private fields (empty for variables). `constructed`: a read in the callee
  * of a `new`, which the wrapper's call must not be taken for (`new (__rc$.v(e,X))()`).
  */
-function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: string, target: string, owner: string, constructed: boolean): void {
+function wrap(edits: StateEdit[], RT: string, role: Role, node: Node, whole: Node, entry: string, target: string, ownerOrNameless: string | undefined, constructed: boolean): void {
+  // undefined: a variable's write that names nothing (a parenthesized target in JavaScript).
+  const owner = ownerOrNameless ?? '';
   switch (role) {
     case 'read': {
       const [open, close] = constructed ? ['(', ')'] : ['', ''];
@@ -199,13 +242,22 @@ function wrap(edits: StateEdit[], role: Role, node: Node, whole: Node, entry: st
       // `f = () => {}` names the function `f`; inside the wrapper's call it would have no name, so a property of
       // that name gives it (`{["f"]: () => {}}["f"]`, computed so that `__proto__` is a name like any other).
       // Only a variable's assignment names a function.
-      const key = owner === '' && isAnonymousFunction(whole) ? JSON.stringify(target) : undefined;
+      const key = ownerOrNameless === '' && isAnonymousFunction(whole) ? JSON.stringify(target) : undefined;
       const [open, close] = key === undefined ? ['', ''] : [`{[${key}]:`, `}[${key}]`];
       edits.push(opening(whole.start, `${RT}.w(${entry},${open}`, whole.start, whole.end - whole.start));
       edits.push(closing(whole.end, `${close}${owner})`, whole.start, whole.end - whole.start));
       return;
     }
     case 'compound': {
+      if (owner !== '') {
+        // A private member may be an accessor (a decorated `accessor #x`, lowered after the rewrite): read once.
+        // `this.#x += e` becomes `b(v(entry, this.#x), (p) => this.#x = w(entry, p)).v += e`: the cell's `v` is
+        // the value read, and setting it writes the member, so the operator reads, evaluates and sets once each.
+        const value = `${RT}v`;
+        edits.push(opening(node.start, `${RT}.b(${RT}.v(${entry},`, node.start, node.end - node.start));
+        edits.push(closing(node.end, `${owner}),(${value})=>${target}=${RT}.w(${entry},${value}${owner})).v`, node.start, node.end - node.start));
+        return;
+      }
       const logical = LOGICAL_ASSIGNMENT.has(String(whole.operator)) ? 1 : 0;
       // The old value is read (and recorded) before the right-hand side runs, which may await.
       edits.push(opening(whole.start, `${RT}.c(${entry},${RT}.v(${entry},${target}${owner}),`, whole.start, whole.end - whole.start));
@@ -457,10 +509,13 @@ class Resolver {
    * wrapped there needs parentheses, or `new` would take the wrapper's call for its own.
    */
   readonly newCallees = new Set<Node>();
+  /** The expressions a TypeError's message may print (see PrintRow). */
+  readonly printed: { node: Node; kind: PrintKind }[] = [];
 
   constructor(
     private readonly scopes: Map<Node, Scope>,
     private readonly privateRefs: PrivateRef[],
+    private readonly typescript: boolean,
   ) {}
 
   /** `fields` is the stack of private field names declared by the enclosing classes, innermost last. */
@@ -488,8 +543,11 @@ class Resolver {
         return;
       case 'VariableDeclaration':
         for (const declarator of node.declarations as Node[]) {
-          this.pattern(declarator.id as Node, scope, fn, fields, false);
-          if (declarator.init) this.visit(declarator.init as Node, scope, fn, fields);
+          const id = declarator.id as Node;
+          this.pattern(id, scope, fn, fields, false);
+          if (!declarator.init) continue;
+          if (id.type === 'ArrayPattern' || id.type === 'ObjectPattern') this.printed.push({ node: declarator.init as Node, kind: id.type === 'ArrayPattern' ? 'array' : 'object' });
+          this.visit(declarator.init as Node, scope, fn, fields);
         }
         return;
       case 'FunctionDeclaration':
@@ -529,12 +587,16 @@ class Resolver {
         for (const statement of node.body as Node[]) this.visit(statement, inner, innerFn, fields);
         return;
       case 'AssignmentExpression': {
+        // The parser keeps no parentheses around a target (`(f) = …`): the target starts later than the assignment then.
         const left = unwrapExpression(node.left as Node) as Node;
         const role: Role = node.operator === '=' ? 'write' : 'compound';
         const whole = role === 'write' ? (node.right as Node) : node;
-        if (left.type === 'Identifier') this.reference(left, role, whole, scope, fn);
+        if (left.type === 'Identifier') this.reference(left, role, whole, scope, fn, role === 'write' && left.start !== node.start && !this.typescript);
         else if (left.type === 'MemberExpression') this.member(left, role, whole, scope, fn, fields);
-        else this.pattern(left, scope, fn, fields, true);
+        else {
+          if (left.type === 'ObjectPattern') this.printed.push({ node: node.right as Node, kind: 'object' });
+          this.pattern(left, scope, fn, fields, true);
+        }
         this.visit(node.right as Node, scope, fn, fields);
         return;
       }
@@ -550,10 +612,14 @@ class Resolver {
         const left = node.left as Node;
         if (left.type === 'VariableDeclaration') this.visit(left, inner, innerFn, fields);
         else this.pattern(left, inner, innerFn, fields, true);
+        if (node.type === 'ForOfStatement' && node.await !== true) this.printed.push({ node: node.right as Node, kind: 'iterable' });
         this.visit(node.right as Node, inner, innerFn, fields);
         this.visit(node.body as Node, inner, innerFn, fields);
         return;
       }
+      case 'SpreadElement':
+        this.printed.push({ node: node.argument as Node, kind: 'iterable' });
+        break;
       case 'UnaryExpression':
         // `delete x` is about the binding, not its value; `typeof x` reads it like any other use.
         if (node.operator === 'delete') {
@@ -564,6 +630,7 @@ class Resolver {
         break;
       case 'TaggedTemplateExpression': {
         const tag = unwrapExpression(node.tag as Node) as Node;
+        this.printed.push({ node: node.tag as Node, kind: 'callee' });
         if (tag.type === 'MemberExpression' && (tag.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(tag, scope, fn, fields);
         else this.visit(tag, scope, fn, fields);
         this.visit(node.quasi as Node, scope, fn, fields);
@@ -578,6 +645,7 @@ class Resolver {
             this.newCallees.add(base);
           }
         }
+        this.printed.push({ node: callee, kind: 'callee' });
         // A method called on a private field (`this.#m()`, `(this.#m)()`) keeps its receiver: the callee stays as written.
         const target = unwrapExpression(callee) as Node;
         if (target.type === 'MemberExpression' && (target.property as Node).type === 'PrivateIdentifier') this.visitMemberParts(target, scope, fn, fields);
@@ -703,12 +771,12 @@ class Resolver {
     if (binding) binding.mutated = true;
   }
 
-  private reference(node: Node, role: Role, whole: Node, scope: Scope, fn: Scope): void {
+  private reference(node: Node, role: Role, whole: Node, scope: Scope, fn: Scope, nameless = false): void {
     const binding = this.resolve(node.name as string, scope);
     if (!binding) return;
     if (role !== 'read' && role !== 'shorthand') binding.mutated = true;
     if (!binding.watched) return;
-    binding.refs.push({ node, role, fn, whole });
+    binding.refs.push(nameless ? { node, role, fn, whole, nameless } : { node, role, fn, whole });
     if (!binding.listed) {
       binding.listed = true;
       this.bindings.push(binding);

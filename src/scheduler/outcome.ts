@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { nativeMessage } from '../instrument/messages.js';
 
 /**
  * Evaluates a `check` or `invariant` result: `true`, `undefined` (and `null`) hold; `false`, a string, a
@@ -36,13 +37,13 @@ export function checkMessage(result: unknown): string | null {
 
 /** An error's message (an AssertionError's is already the explanation); any other value, inspected. */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error) return nativeMessage(error) || error.name;
   return describeValue(error);
 }
 
 /** One line naming a value: `Error: message` for errors, an inspection otherwise. */
 export function describeValue(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (value instanceof Error) return `${value.name}: ${nativeMessage(value)}`;
   if (typeof value === 'string') return value;
   return inspect(value, { depth: 2, breakLength: Infinity });
 }

@@ -17,6 +17,7 @@ import { listenToProcess, rejectionsEndTheProcess, reportRejectionsNow, type Pro
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
 import { runQueueWaitMs } from './run-queue.js';
 import { isInternal } from './runtime.js';
+import { types } from 'node:util';
 import type { Limits } from './settings.js';
 import type { Candidate, CandidateIndex, StepKind, Strategy } from './types.js';
 import type { ViolationKind } from './violation-kinds.js';
@@ -273,17 +274,18 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     this.locks?.onPause(pause.taskIndex, this.trace.length);
     this.progress++;
     const gate = createGate(pause);
-    if (isThenable(value)) {
+    const adopted = adoption(value);
+    if (adopted !== null) {
       this.waiting.add(pause);
-      if (!isInternal(value)) {
+      if (adopted !== NATIVE_PROMISE || !isInternal(value as object)) {
         pause.external = true;
         this.externalWaits++;
         this.touchedIo = true;
       }
-      Promise.resolve(value).then(
-        (result) => this.settle(pause, true, result),
-        (reason) => this.settle(pause, false, reason),
-      );
+      const fulfilled = (result: unknown) => this.settle(pause, true, result);
+      const rejected = (reason: unknown) => this.settle(pause, false, reason);
+      if (adopted === NATIVE_PROMISE) void awaitNatively(value, fulfilled, rejected);
+      else promiseThen.call(adopted.promise, fulfilled, rejected);
     } else {
       pause.value = value;
       // A value that is not a promise cannot stand for a latency: Node resumes these continuations of one
@@ -915,6 +917,51 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private taskName(index: number): string {
     return this.tasks[index]?.name ?? EXTERNAL_TASK;
   }
+}
+
+/** Promise.prototype.then as it was when racecheck loaded: the program may patch it, which `await` never calls. */
+const promiseThen = Promise.prototype.then;
+const NATIVE_PROMISE = Symbol('native promise');
+
+/**
+ * How `await value` waits, read as `await` reads it: a native promise is adopted through its `constructor`
+ * (read once, by a native await: awaitNatively), without a look at its `then`; any other object's `then` is
+ * read once, and if it is a function called in a job of its own with a promise's resolving functions, as
+ * the await's NewPromiseResolveThenableJob does; a `then` that throws rejects. Null: not a thenable (the
+ * await resumes with the value itself).
+ */
+function adoption(value: unknown): typeof NATIVE_PROMISE | { readonly promise: Promise<unknown> } | null {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return null;
+  if (types.isPromise(value)) return NATIVE_PROMISE;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch (error) {
+    return { promise: Promise.reject(error) };
+  }
+  if (typeof then !== 'function') return null;
+  const promise = new Promise<unknown>((resolve, reject) => {
+    queueMicrotask(() => {
+      try {
+        Reflect.apply(then as Function, value, [resolve, reject]);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+  return { promise };
+}
+
+/** A native await of a native promise: exactly what the program's own `await` reads of it. */
+async function awaitNatively(promise: unknown, fulfilled: (result: unknown) => void, rejected: (reason: unknown) => void): Promise<void> {
+  let result: unknown;
+  try {
+    result = await promise;
+  } catch (reason) {
+    rejected(reason);
+    return;
+  }
+  fulfilled(result);
 }
 
 /** TaskContext.sleep: virtual time, through the faked setTimeout. */

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { SYNC_RUNTIME, type SyncRuntime } from '@racecheck/sync/bridge';
 import { createdPrimitive } from './locks.js';
 import { displayPath } from '../paths.js';
-import { RUNTIME_GLOBAL, type ModuleShifts, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
+import { RUNTIME_GLOBAL, type ModuleShifts, type PrintRow, type RuntimeAbi, type SiteRow, type StateEntry, type StateRow } from '../instrument/abi.js';
+import { registerPrintRows } from '../instrument/messages.js';
 import { registerColumnShifts } from '../instrument/positions.js';
 import type { Site } from '../site.js';
 import { context, userClasses } from './context.js';
@@ -34,8 +35,9 @@ function noteInstrumented(url: string): void {
   }
 }
 
-function registerSites(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts): Site[] {
+function registerSites(url: string, rows: readonly SiteRow[], shifts?: ModuleShifts, prints?: readonly PrintRow[]): Site[] {
   registerColumnShifts(url, shifts);
+  registerPrintRows(url, prints);
   noteInstrumented(url);
   const file = displayPath(url);
   // A row with a source URL was mapped through the module's source map into the file it was written in.
@@ -67,12 +69,18 @@ function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
   const run = context.run;
   if (run === null || !run.scheduling || iterable == null) return iterable;
   const source = iterable as Record<symbol, (() => Iterator<unknown>) | undefined>;
+  // Read as the loop reads them when it starts, which is now: the async method, and only without one the sync.
+  const asyncMethod = source[Symbol.asyncIterator];
+  const syncMethod = asyncMethod == null ? source[Symbol.iterator] : undefined;
+  // Neither: the loop's own TypeError, as outside a run (`… is not async iterable`, the report maps its wording back).
+  if (asyncMethod == null && syncMethod == null) return NOT_ITERABLE;
   return {
     [Symbol.asyncIterator]() {
-      const asyncMethod = source[Symbol.asyncIterator];
-      const iterator = (asyncMethod ?? source[Symbol.iterator])?.call(iterable) as Iterator<unknown> | AsyncIterator<unknown> | undefined;
-      if (!iterator) throw new TypeError('for await: the value is not async iterable');
       const isAsync = asyncMethod != null;
+      const iterator = (asyncMethod ?? syncMethod)?.call(iterable) as Iterator<unknown> | AsyncIterator<unknown> | undefined;
+      if (iterator === null || (typeof iterator !== 'object' && typeof iterator !== 'function')) {
+        throw new TypeError(`Result of the Symbol.${isAsync ? 'asyncIterator' : 'iterator'} method is not an object`);
+      }
       // As the loop itself does: `next` read once, called without arguments, and of a sync iterator's
       // result `done` read before `value`.
       const nextMethod = iterator.next as (...args: unknown[]) => unknown;
@@ -95,6 +103,9 @@ function forAwaitPoint(iterable: unknown, site: Site | undefined): unknown {
     },
   };
 }
+
+/** What a `for await` iterates when its value has no iterator method: nothing, not even from a prototype. */
+const NOT_ITERABLE: object = Object.freeze(Object.create(null) as object);
 
 const librarySites = new Map<string, Site>();
 
@@ -165,6 +176,17 @@ function stateUpdate(entry: StateEntry | undefined, result: unknown, delta: 1 | 
   return !tracker || entry === undefined ? result : tracker.update(entry, result, delta, prefix === 1, owner);
 }
 
+function assignmentCell(value: unknown, set: (value: unknown) => unknown): { v: unknown } {
+  return {
+    get v() {
+      return value;
+    },
+    set v(next: unknown) {
+      set(next);
+    },
+  };
+}
+
 function registerClass(cls: Function): void {
   userClasses.add(cls);
 }
@@ -178,6 +200,7 @@ const runtime: RuntimeAbi = {
   w: stateWrite,
   c: stateCompound,
   u: stateUpdate,
+  b: assignmentCell,
   k: registerClass,
 };
 

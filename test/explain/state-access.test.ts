@@ -1,6 +1,7 @@
 import vm from 'node:vm';
 import { parseSync } from 'oxc-parser';
 import { describe, expect, it } from 'vitest';
+import { transformSync } from 'esbuild';
 import { rewriteAwaits } from '../../src/instrument/rewrite.js';
 
 type Logged = [op: string, target: string, value: unknown];
@@ -17,6 +18,14 @@ function evaluate(code: string, log: Logged[] = []): unknown {
     c: (entry: { display: string }, _old: unknown, result: unknown) => (log.push(['write', entry.display, result]), result),
     u: (entry: { display: string }, result: unknown, delta: number, prefix: number) => (log.push(['update', entry.display, prefix ? result : Number(result) + delta]), result),
     k: () => undefined,
+    b: (value: unknown, set: (next: unknown) => unknown) => ({
+      get v() {
+        return value;
+      },
+      set v(next: unknown) {
+        set(next);
+      },
+    }),
   };
   const context = vm.createContext({ __racecheck$: runtime, out: undefined });
   try {
@@ -82,6 +91,26 @@ describe('the state rewrite', () => {
     );
   });
 
+  // Was a second read: `this.#count += 1` became `c(e, v(e, this.#count), this.#count += 1)`, and a decorated
+  // auto-accessor's getter (TypeScript, lowered by esbuild after the rewrite) ran twice.
+  it('reads a private accessor once in a compound or logical assignment', () => {
+    const source = `
+      function logged(target: any, _context: unknown) {
+        return { get(this: any) { log.push('get'); return target.get.call(this); }, set(this: any, v: any) { log.push('set ' + v); target.set.call(this, v); } };
+      }
+      class Counter {
+        @logged accessor #count = 0;
+        @logged accessor #name: string | undefined = undefined;
+        bump() { this.#count += 2; (this.#count as number) *= 3; this.#name ||= 'n'; this.#name ||= 'm'; this.#name &&= this.#name + '!'; return [this.#count, this.#name]; }
+      }
+      out = [new Counter().bump(), log.join()];
+    `;
+    const run = (code: string) => evaluate(transformSync(code, { loader: 'ts', target: 'es2022' }).code.replace('out = ', 'log = []; out = '));
+    const native = run(source);
+    expect(native).toEqual([[6, 'n!'], 'get,set 2,get,set 6,get,set n,get,get,get,set n!,get,get']);
+    expect(run(rewrite(source, 'x.ts'))).toEqual(native);
+  });
+
   it('leaves destructuring, for-of targets, delete and shadowed names working', () => {
     same(`
       let x = 1, y = 2, z = 0;
@@ -118,6 +147,20 @@ describe('the state rewrite', () => {
       p = (() => 2); __proto__ = class {};
       out = [f.name, g.name, C.name, new C().constructor.name, a.name, named.name, p.name, __proto__.name, f(), p()];
     `);
+  });
+
+  // Were named after the rewrite: a parenthesized target is no identifier reference, and names nothing in
+  // JavaScript. In TypeScript esbuild drops the parentheses (and assertions) before V8 sees them: named there.
+  it('leaves unnamed what a parenthesized assignment target assigns', () => {
+    same(`
+      let f, C, a;
+      (f) = function () {}; ((C)) = class {}; (a) = () => 1;
+      out = [f.name, C.name, a.name, a()];
+    `);
+    const typescript = 'let f: unknown, g: unknown;\nexport function set() { (f) = function () {}; (g as unknown) = () => 1; return [(f as Function).name, (g as Function).name]; }\n';
+    const js = (code: string) => transformSync(code, { loader: 'ts', format: 'cjs' }).code.replace('module.exports = __toCommonJS(stdin_exports);', '') + 'out = set();';
+    expect(evaluate(js(rewrite(typescript, 'x.ts')))).toEqual(evaluate(js(typescript)));
+    expect(evaluate(js(typescript))).toEqual(['f', 'g']);
   });
 
   // Was `this lost`: a parenthesized private member called, or used as a tag, keeps its receiver too.

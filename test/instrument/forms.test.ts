@@ -123,3 +123,48 @@ describe('every form of await', () => {
     expect(await (await importText(code)).default()).toBe(42);
   });
 });
+
+/**
+ * The rewrite's own names (`__rc$`, `__rcS$`, `__rcV$`) and the `globalThis` its preamble reads the runtime
+ * from are names a module may use itself: a parameter or a local of that name, or a module-level `globalThis`.
+ */
+const COLLISIONS: { name: string; source: string }[] = [
+  { name: 'a parameter named __rc$', source: 'export default async function run(__rc$ = 1) { return (await __rc$) + 1; }\n' },
+  { name: 'a local named __rc$', source: 'export default async function run() { const __rc$ = 2; return await __rc$; }\n' },
+  { name: 'a module-level let __rc$', source: 'let __rc$ = 3;\nexport default async function run() { return await __rc$; }\n' },
+  { name: 'a parameter named __rcS$', source: 'export default async function run(__rcS$ = [7]) { return (await __rcS$)[0]; }\n' },
+  { name: 'a tracked variable beside a local __rcV$', source: 'let n = 1;\nexport function bump() { n++; }\nexport default async function run() { const __rcV$ = 5; return (await n) + __rcV$; }\n' },
+  { name: 'a module-level const globalThis', source: 'const globalThis = { name: "mine" };\nexport default async function run() { return (await globalThis).name; }\n' },
+  { name: 'a module-level let globalThis', source: 'let globalThis = 4;\nexport default async function run() { return await globalThis; }\n' },
+  { name: 'a module-level var globalThis', source: 'var globalThis = 5;\nexport default async function run() { return await globalThis; }\n' },
+  { name: 'a module-level function globalThis', source: 'function globalThis() { return 6; }\nexport default async function run() { return (await globalThis)(); }\n' },
+  { name: 'an imported globalThis', source: 'import { sep as globalThis } from "node:path";\nexport default async function run() { return await globalThis; }\n' },
+];
+
+/** How many identifiers of the program are `name`. */
+function identifiers(source: string, name: string): number {
+  let count = 0;
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const record = node as Record<string, unknown>;
+    if (record.type === 'Identifier' && record.name === name) count++;
+    for (const key of Object.keys(record)) if (key !== 'parent') visit(record[key]);
+  };
+  visit(parseSync('m.mjs', source, { sourceType: 'module' }).program);
+  return count;
+}
+
+describe('names a module uses itself', () => {
+  it.each(COLLISIONS)('$name', async ({ source }) => {
+    const { code, sites } = rewriteAwaits(source, 'names.mjs', { url: 'file:///project/names.mjs', sourceType: 'module' });
+    expect(sites.length).toBeGreaterThan(0);
+    // The rewrite adds no use of a name the module uses itself.
+    for (const name of ['__rc$', '__rcS$', '__rcV$', 'globalThis']) {
+      if (identifiers(source, name) > 0) expect(identifiers(code, name)).toBe(identifiers(source, name));
+    }
+    const native = await (await importText(source)).default();
+    const rewritten = await (await importText(code)).default();
+    expect(rewritten).toEqual(native);
+  });
+});
