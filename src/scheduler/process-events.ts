@@ -13,7 +13,7 @@ let sink: ProcessEventSink | null = null;
  * 'unhandledRejection' listeners that do not keep a program going: racecheck's own, and a test runner's
  * (vitest's fails the test run on one, as Node would end the process). Any other is the program's.
  */
-const own = new Set<(...args: never[]) => void>();
+const own = new Set<(...args: never[]) => void>([onUnhandledRejection]);
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
   sink?.noteRejection(promise, reason, false);
@@ -22,8 +22,6 @@ function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void 
 function onRejectionHandled(promise: Promise<unknown>): void {
   sink?.noteRejection(promise, undefined, true);
 }
-
-own.add(onUnhandledRejection);
 
 function onUncaughtException(error: unknown): void {
   sink?.noteUncaught(error);

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import seedrandom from 'seedrandom';
 import { RunLocks, type LockObserver } from './locks.js';
 import { isKnownError } from '../errors.js';
@@ -17,7 +18,6 @@ import { listenToProcess, rejectionsEndTheProcess, reportRejectionsNow, type Pro
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
 import { runQueueWaitMs } from './run-queue.js';
 import { isInternal } from './runtime.js';
-import { types } from 'node:util';
 import type { Limits } from './settings.js';
 import type { Candidate, CandidateIndex, StepKind, Strategy } from './types.js';
 import type { ViolationKind } from './violation-kinds.js';

@@ -60,6 +60,23 @@ const answering = new Map<object, { at: number; run: object | null }>();
  * every sleep is while a connection the run opened is open).
  */
 const ANSWER_GAP_MS = 1000;
+/** `owner` (a socket, a child process) was asked something: it awaits an answer not begun. */
+function asked(owner: object): void {
+  awaiting.add(owner);
+  answering.delete(owner);
+}
+
+/** A part of `owner`'s answer came: if it was asked something, it may await the next part (see `answering`). */
+function partOfAnswer(owner: object): void {
+  if (awaiting.delete(owner) || answering.has(owner)) answering.set(owner, { at: real.performanceNow(), run: context.run });
+}
+
+/** Nothing more comes from `owner`: its answer ended, or it closed, disconnected or exited. */
+function exchangeOver(owner: object): void {
+  awaiting.delete(owner);
+  answering.delete(owner);
+}
+
 /** Sockets that already have the close listener: one each, however many exchanges a kept-alive socket has. */
 const listening = new WeakSet<object>();
 /**
@@ -80,13 +97,11 @@ interface WatchedSocket {
 
 /** `socket` has data to come: it counts until data arrives or it closes. */
 function expectData(socket: WatchedSocket): void {
-  awaiting.add(socket);
-  answering.delete(socket);
+  asked(socket);
   if (!listening.has(socket)) {
     listening.add(socket);
     socket.once('close', function (this: WatchedSocket) {
-      awaiting.delete(this);
-      answering.delete(this);
+      exchangeOver(this);
       const port = this.localPort;
       if (port !== undefined && clients.get(port)?.deref() === this) clients.delete(port);
     });
@@ -134,10 +149,8 @@ function watchSocketExchanges(net: { Socket: { prototype: Record<string, unknown
   };
   proto.push = function (this: object, ...args: unknown[]): unknown {
     // A part of the answer (push(null) is its end of stream: nothing more comes).
-    if (awaiting.delete(this) || answering.has(this)) {
-      if (args[0] === null) answering.delete(this);
-      else answering.set(this, { at: real.performanceNow(), run: context.run });
-    }
+    if (args[0] === null) exchangeOver(this);
+    else partOfAnswer(this);
     return push.apply(this, args);
   };
   // Every client is remembered, one that only reads (a server greets it first) too.
@@ -211,8 +224,7 @@ function watchChildExchanges(childProcess: { ChildProcess: { prototype: Record<s
     const send = this.send;
     if (typeof send === 'function') {
       const wrapped = function (this: ChildLike, ...sendArgs: unknown[]): unknown {
-        awaiting.add(this);
-        answering.delete(this);
+        asked(this);
         return send.apply(this, sendArgs);
       };
       copyIdentity(wrapped, send);
@@ -221,12 +233,8 @@ function watchChildExchanges(childProcess: { ChildProcess: { prototype: Record<s
     return result;
   };
   proto.emit = function (this: object, event: unknown, ...args: unknown[]): unknown {
-    if (event === 'message') {
-      if (awaiting.delete(this) || answering.has(this)) answering.set(this, { at: real.performanceNow(), run: context.run });
-    } else if (event === 'disconnect' || event === 'exit') {
-      awaiting.delete(this);
-      answering.delete(this);
-    }
+    if (event === 'message') partOfAnswer(this);
+    else if (event === 'disconnect' || event === 'exit') exchangeOver(this);
     return emit.call(this, event, ...args);
   };
 }
