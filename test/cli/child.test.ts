@@ -29,7 +29,7 @@ function scenario(report: JsonReport, id: string): JsonScenario {
   return found;
 }
 
-describe.concurrent('isolation', () => {
+describe('isolation', () => {
   it('reports what each scenario did to its process, runs the other files, and leaves no process behind', async () => {
     const mark = randomUUID();
     const { code, stdout, stderr } = await runCli([...HOSTILE, '--seed', '1', '--json'], { RACECHECK_TEST_MARK: mark });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argsOf, normalizeTimings, parseReport, ROOT, runMain } from './helpers.js';
 
-describe.concurrent('racecheck on the bundled counter', () => {
+describe('racecheck on the bundled counter', () => {
   it('reports the lost update with a timeline and a command that reproduces it', async () => {
     const { code, stdout, stderr } = await runMain(['scenarios/counter.ts', '--seed', '42']);
     expect(code).toBe(1);
@@ -17,7 +17,7 @@ describe.concurrent('racecheck on the bundled counter', () => {
     expect(stdout).not.toMatch(/\x1b\[/);
   });
 
-  it('prints the same pretty report for the same seed (snapshot, timings normalised)', async ({ expect }) => {
+  it('prints the same pretty report for the same seed (snapshot, timings normalised)', async () => {
     const { stdout } = await runMain(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', '--seed', '7', '--runs', '30'], { env: { COLUMNS: '110' } });
     await expect(normalizeTimings(stdout)).toMatchFileSnapshot('__snapshots__/counter.pretty.txt');
   });
@@ -28,7 +28,7 @@ describe.concurrent('racecheck on the bundled counter', () => {
   });
 });
 
-describe.concurrent('document reporters', () => {
+describe('document reporters', () => {
   it('prints exactly one JSON document matching the documented schema, and nothing a scenario prints', async () => {
     const { code, stdout } = await runMain(['scenarios/counter.ts', 'test/fixtures/core/counter-locked.ts', 'test/fixtures/cli/noisy.ts', '--seed', '3', '--json']);
     expect(code).toBe(1);
@@ -64,7 +64,7 @@ describe.concurrent('document reporters', () => {
   });
 });
 
-describe.concurrent('reproduction', () => {
+describe('reproduction', () => {
   it('reruns the printed command and gets the same violation and trace', async () => {
     const first = parseReport((await runMain(['test/fixtures/core/imported.ts', '--seed', '11', '--json'])).stdout).scenarios[0]!;
     const again = await runMain([...argsOf(first.violation!.command), '--json']);
@@ -140,7 +140,7 @@ export const checkout = defineScenario({
   });
 });
 
-describe.concurrent('exit codes and bad input', () => {
+describe('exit codes and bad input', () => {
   it('exits 0 when nothing is found, 1 on a violation', async () => {
     expect((await runMain(['test/fixtures/core/counter-locked.ts', '--runs', '20'])).code).toBe(0);
     expect((await runMain(['test/fixtures/core/counter.ts', '--filter', 'racy', '--seed', '1'])).code).toBe(1);
@@ -201,7 +201,7 @@ describe.concurrent('exit codes and bad input', () => {
   });
 });
 
-describe.concurrent('strategies on the command line', () => {
+describe('strategies on the command line', () => {
   it('proves a small scenario with --strategy exhaustive --max-preemptions, and says so', async () => {
     const pretty = await runMain(['test/fixtures/core/strategies.ts', '--filter', 'fourLocked', '--strategy', 'exhaustive', '--max-preemptions', '2']);
     expect(pretty.code).toBe(0);
@@ -218,7 +218,7 @@ describe.concurrent('strategies on the command line', () => {
   });
 });
 
-describe.concurrent('what is instrumented', () => {
+describe('what is instrumented', () => {
   it('leaves a dependency native, and instruments it with --include <package>', async () => {
     const native = await runMain(['test/fixtures/packages/uses-package.ts', '--seed', '1', '--json']);
     expect(native.code, `${native.stderr}${native.stdout}`).toBe(0);
@@ -258,7 +258,7 @@ describe.concurrent('what is instrumented', () => {
   });
 });
 
-describe.concurrent('real sockets', () => {
+describe('real sockets', () => {
   it('finds a lost update in a handler served over loopback, the same way every time', async () => {
     const runs = await Promise.all([1, 2].map(() => runMain(['test/fixtures/cli/loopback.ts', '--seed', '1', '--runs', '30', '--max-blocking', '60000', '--json'])));
     const [first, second] = runs.map((run) => parseReport(run.stdout).scenarios[0]!.violation!);

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { captureStream, ROOT, runMain } from './helpers.js';
 
 /** Reports are written or the run fails: one line on stderr and exit 2, never 0 or 1. */
-describe.concurrent('where reports go', () => {
+describe('where reports go', () => {
   const counter = ['scenarios/counter.ts', '--runs', '1', '--seed', '1'];
 
   it.each([

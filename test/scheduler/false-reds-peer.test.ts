@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useSlowPeer } from '../support/slow-peer.js';
 import { describeVerdict, verdicts, verdictsOfFile } from '../support/verdicts.js';
 
-describe.concurrent('a peer in another process', () => {
+describe('a peer in another process', () => {
   useSlowPeer();
 
   // Was a deadlock: undici's idle timer fires on virtual time and destroys the idle, unref'd socket; its close

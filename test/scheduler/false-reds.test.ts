@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeVerdict, verdicts, verdictsOfFile } from '../support/verdicts.js';
 
-describe.concurrent('a server of this process', () => {
+describe('a server of this process', () => {
   // Was an exception every run: the server's write of a line it pushes unasked did not count as data on its way
   // to the client of this process (only a client's write did), so the clock moved to the client's 5 s timeout
   // before the push, due at 300 ms, was read (thread-pool.ts now marks the client a server here writes to).
@@ -19,7 +19,7 @@ describe.concurrent('a server of this process', () => {
   });
 });
 
-describe.concurrent('promises made by hand around a stream\'s listener', () => {
+describe('promises made by hand around a stream\'s listener', () => {
   // Were an exception or a deadlock every run: racecheck let I/O land while the continuation of such a promise
   // was ready, so a flowing stream's next chunk went by with no listener, or a file stream's 'close' came before
   // the task listened for it. A stream's event to a `once` listener now ties what it settles (stream-events.ts).
@@ -33,7 +33,7 @@ describe.concurrent('promises made by hand around a stream\'s listener', () => {
   });
 });
 
-describe.concurrent('the thread pool', () => {
+describe('the thread pool', () => {
   // Was a deadlock: a gzip stream's work on the thread pool is not counted (thread-pool.ts counts zlib's callback
   // functions); the stream's callbacks come a turn later, which run.ts's lastLook gives.
   it('passes a stream.pipeline through zlib.createGzip()', async () => {
@@ -53,7 +53,7 @@ describe.concurrent('the thread pool', () => {
   });
 });
 
-describe.concurrent('state a run leaves behind', () => {
+describe('state a run leaves behind', () => {
   // STANDS (dropped timer, module state): a run that ends with a module-level timer pending drops it, as SPEC §2
   // says ("timers still pending later are dropped"), and the module still waits for it in every later run of
   // the process; alone, the same scenario passes. Firing dropped timers between runs would run the scenario's
@@ -70,7 +70,7 @@ describe.concurrent('state a run leaves behind', () => {
   });
 });
 
-describe.concurrent('worker threads', () => {
+describe('worker threads', () => {
   // Was a deadlock: a running worker is not among process.getActiveResourcesInfo(); thread-pool.ts counts the
   // workers alive, and io.ts treats them as open handles.
   it('passes a task awaiting a worker\'s exit', async () => {
@@ -91,7 +91,7 @@ describe.concurrent('worker threads', () => {
   });
 });
 
-describe.concurrent('teardown after a run that took its whole time', () => {
+describe('teardown after a run that took its whole time', () => {
   // Was an error, "left 1 process running after its runs": teardown had only what was left of the run's
   // timeout, none after a run the machine had slowed past it, and was cut off at its first await (phases.ts;
   // run.ts phaseDeadline). The replay of that run passed, so the scenario passed, but for what was left.
@@ -101,7 +101,7 @@ describe.concurrent('teardown after a run that took its whole time', () => {
   });
 });
 
-describe.concurrent('a busy machine', () => {
+describe('a busy machine', () => {
   // Was a confirmed timeout: the run loop's confirming replays leave out the main thread's waits for a CPU,
   // but the child's watchdog timed them by the wall clock alone, reported a hang in the first replay, and
   // the replay of that hang in a fresh child, as busy, "confirmed" it (with no step and no token). The
@@ -112,7 +112,7 @@ describe.concurrent('a busy machine', () => {
   });
 });
 
-describe.concurrent('the virtual clock', () => {
+describe('the virtual clock', () => {
   // Was a check failure: performance.now() was 0 at a run's first instant, which a real process never reads;
   // lru-cache takes a start of 0 to mean "no TTL". It reads 3,600,000 now.
   it('passes a TTL cache that treats a start of 0 as unset (lru-cache does)', async () => {
@@ -121,7 +121,7 @@ describe.concurrent('the virtual clock', () => {
   });
 });
 
-describe.concurrent('child processes', () => {
+describe('child processes', () => {
   // Were an exception every run: a child started in setup and asked in a task held no timer back, so the clock
   // moved to the task's 5 s timeout before the answer, 200 ms later, was read. A child's stdin cannot be read
   // (its answer comes on its stdout) and its IPC channel is no net.Socket: neither counted as awaiting an
