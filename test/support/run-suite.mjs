@@ -1,6 +1,7 @@
-// `npm test` after the build (`build:unchecked`: tsc emits dist/ with --noCheck, in a third of the time of a
-// checked build, since this check covers src/ as well and fails the run for any error it finds): the type check (tsc --noEmit over src, test, scenarios and bench) and
-// `vitest run` at the same time, instead of one after the other. The check is one single-threaded process
+// `npm test` after the build: the type check (tsc --noEmit over src, test, scenarios and bench) and
+// `vitest run` at the same time, instead of one after the other. The build before it is `build:unchecked`
+// (tsc emits dist/ with --noCheck, in a third of the time of a checked build): this check covers src/ as
+// well and fails the run for any error it finds. The check is one single-threaded process
 // of about 10 s of CPU; the tests leave a core idle now and then (a worker waiting for npm, a browser, a
 // timer), and the check, at a lower priority, takes those gaps instead of delaying the first test by 10 s.
 // Its lower priority also keeps it from stealing time from the tests whose verdicts are about real time.
