@@ -4,8 +4,10 @@
  * Registered before tsx, so tsx's load calls this one through nextLoad: the rewrite sees the user's
  * TypeScript as written, and tsx compiles the rewritten text.
  */
-import type { InitializeHook, LoadHook } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { createRequire, type InitializeHook, type LoadHook, type ResolveHook } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
 import { rewriteAwaits, sourceText } from './rewrite.js';
 
@@ -15,7 +17,50 @@ export const initialize: InitializeHook<InstrumentConfig> = (config) => {
   instrumented = createInstrumentMatcher(config);
 };
 
+/**
+ * tsx's own ES modules import esbuild, a CommonJS package: Node's ES loader would read the names it exports by
+ * parsing its 100 KB of source (cjs-module-lexer), about 60 ms of CPU in each thread that imports it, in each
+ * child process. Those imports get a facade instead: an ES module that `require`s the package and exports
+ * what it exports. Only tsx's imports: a scenario's import of the same package loads it as Node does.
+ */
+const FACADE = 'racecheck-commonjs:';
+const TSX_DIST = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist') + path.sep).href;
+
+export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
+  const resolved = await nextResolve(specifier, context);
+  if (!context.parentURL?.startsWith(TSX_DIST) || !isCommonJs(resolved.url, resolved.format)) return resolved;
+  return { url: `${FACADE}${resolved.url}`, format: 'module', shortCircuit: true };
+};
+
+/** Whether Node will load the file as CommonJS (Node 20's resolve often leaves the format for load to tell). */
+function isCommonJs(url: string, format: string | null | undefined): boolean {
+  if (format) return format === 'commonjs';
+  if (!url.startsWith('file:')) return false;
+  const file = fileURLToPath(url);
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type !== 'module';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(dir) === dir) return false;
+    }
+  }
+}
+
+function commonJsFacade(url: string): string {
+  const file = fileURLToPath(url);
+  const names = Object.keys(createRequire(url)(file) as object).filter((name) => name !== 'default');
+  return [
+    `import { createRequire } from 'node:module';`,
+    `const exports = createRequire(${JSON.stringify(url)})(${JSON.stringify(file)});`,
+    'export default exports;',
+    ...names.map((name, index) => `const e${index} = exports[${JSON.stringify(name)}];\nexport { e${index} as ${JSON.stringify(name)} };`),
+  ].join('\n');
+}
+
 export const load: LoadHook = async (url, context, nextLoad) => {
+  if (url.startsWith(FACADE)) return { format: 'module', source: commonJsFacade(url.slice(FACADE.length)), shortCircuit: true };
   const result = await nextLoad(url, context);
   const format = result.format ?? '';
   if (result.source == null || !(format === 'module' || format === 'module-typescript') || !instrumented(url)) {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import picomatch from 'picomatch';
-import { isPackageName } from './match.js';
+import { isPackageName, picomatch } from './match.js';
 
 /**
  * The `--include` entries that instrumented no scheduling point: no registered site lies in a module they

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatchType from 'picomatch';
 
 /** Which modules get their awaits rewritten. Plain data: it crosses into the module-hook thread. */
 export interface InstrumentConfig {
@@ -16,6 +17,12 @@ export interface InstrumentConfig {
   /** Globs of files left native even though they are outside node_modules. */
   readonly exclude: readonly string[];
 }
+
+/**
+ * picomatch is CommonJS, so it is required: an import would have Node's ES loader parse its source for the
+ * names it exports, in both threads of every child process that instruments.
+ */
+export const picomatch = createRequire(import.meta.url)('picomatch') as typeof picomatchType;
 
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/i;

@@ -1,4 +1,12 @@
 import { randomInt } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type seedrandom from 'seedrandom';
+
+/**
+ * The seeded generator every choice and a run's Math.random draw from. seedrandom is CommonJS, so it is
+ * required: an import would have Node's ES loader parse its source for the names it exports, in every child.
+ */
+export const alea: typeof seedrandom.alea = (createRequire(import.meta.url)('seedrandom') as typeof seedrandom).alea;
 
 export const MAX_SEED = 2 ** 32 - 1;
 

@@ -1,10 +1,10 @@
-import seedrandom from 'seedrandom';
 import { adoption, awaitNatively, NATIVE_PROMISE, promiseThen } from './adoption.js';
 import { RunLocks, type LockObserver } from './locks.js';
 import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
 import { VirtualClock, VirtualTimer } from './clock.js';
+import { alea } from './rng.js';
 import { context, eventPromises, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
@@ -235,7 +235,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
 
   /** The run's Math.random: seeded from the run's seed, created on first use (most runs never call it). */
   random(): number {
-    this.mathRandom ??= seedrandom.alea(`${this.settings.seed}:math`);
+    this.mathRandom ??= alea(`${this.settings.seed}:math`);
     return this.mathRandom();
   }
 

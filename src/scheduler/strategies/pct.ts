@@ -1,4 +1,4 @@
-import seedrandom from 'seedrandom';
+import { alea } from '../rng.js';
 import type { Candidate, CandidateIndex, RunInfo, Strategy } from '../types.js';
 
 export interface PctOptions {
@@ -61,7 +61,7 @@ export function createPctStrategy(options: PctOptions = {}): Strategy {
   return {
     name: 'pct',
     startRun(info: RunInfo) {
-      const next = seedrandom.alea(`${info.seed}:pct`);
+      const next = alea(`${info.seed}:pct`);
       // One slot more than the tasks: work outside any task (its index is taskCount) gets a priority too.
       const slots = info.taskCount + 1;
       order.length = slots;

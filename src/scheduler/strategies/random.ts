@@ -1,4 +1,4 @@
-import seedrandom from 'seedrandom';
+import { alea } from '../rng.js';
 import type { Candidate, RunInfo, Strategy } from '../types.js';
 
 /** Uniform choice among the candidates, from the run's seed. */
@@ -7,7 +7,7 @@ export function createRandomStrategy(): Strategy {
   return {
     name: 'random',
     startRun(info: RunInfo) {
-      next = seedrandom.alea(String(info.seed));
+      next = alea(String(info.seed));
     },
     choose(candidates: readonly Candidate[]) {
       // A lone candidate is no choice: drawing nothing keeps a schedule's seed stream stable across steps
