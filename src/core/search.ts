@@ -6,12 +6,12 @@ import { formatStack } from '../explain/stack.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site, type SiteRef } from '../site.js';
-import { confirmWallClockVerdict } from '../scheduler/confirm.js';
+import { confirmWallClockVerdict, rerunOverranSetup } from '../scheduler/confirm.js';
 import { real } from '../scheduler/context.js';
 import { RejectionBatch, type BatchEntry } from '../scheduler/rejection-batch.js';
 import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from '../scheduler/result.js';
 import { deriveRunSeed } from '../scheduler/rng.js';
-import { Run } from '../scheduler/run.js';
+import { Run, type RunSettings } from '../scheduler/run.js';
 import type { RunRecord, RunViolation } from '../scheduler/run-record.js';
 import { resolveSettings, type SearchSettings } from '../scheduler/settings.js';
 import { shrinkSchedule } from '../scheduler/shrink.js';
@@ -148,7 +148,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       options.onRunStart?.(index + 1, runSeed);
       strategy.startRun({ seed: runSeed, index, taskCount: scenario.tasks.length });
       const onStep = options.onStep;
-      const run = new Run({
+      const settings: RunSettings = {
         scenario,
         seed: runSeed,
         strategy,
@@ -156,9 +156,16 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         onStep: onStep && ((step, taskIndex, kind, site, choice, candidates) => onStep(index + 1, step, taskIndex, kind, site, choice, candidates)),
         rejections: batch.batching ? 'batch' : 'flush',
         lockObserver: advisor,
-      });
+      };
       const runName = strategy.runName?.() ?? strategy.name;
-      let outcome = await run.execute();
+      const attempt = new Run(settings);
+      const ran = await rerunOverranSetup(
+        { run: attempt, outcome: await attempt.execute() },
+        (more) => new Run({ ...settings, ...more }),
+        () => options.onRunStart?.(index + 1, runSeed),
+      );
+      const run = ran.run;
+      let outcome = ran.outcome;
       // A wall-clock verdict counts only if replaying the schedule gives it again (confirm.ts); a run can
       // have two (a step that blocked the loop, then a timeout), and each is replayed for itself.
       if (outcome.status !== 'error') {

@@ -1,11 +1,13 @@
 /**
  * Verdicts that depend on real time (`timeout`, `blocked-loop`) are the only ones a busy machine could
  * fake. Before one is reported, its schedule is replayed: it is reported only if every replay gives it
- * again (SPEC §2), so a correct scenario gets the same verdict on an idle machine and on a busy one.
+ * again (SPEC §2), so a correct scenario gets the same verdict on an idle machine and on a busy one. A
+ * setup that overran the run's timeout is the one error real time alone can give: that run starts again.
  */
 import type { NormalizedScenario } from '../scenario/types.js';
 import { Run, type RunSettings } from './run.js';
-import type { RunRecord, RunViolation } from './run-record.js';
+import { PhaseDeadlineError } from './phases.js';
+import type { RunOutcome, RunRecord, RunViolation } from './run-record.js';
 import type { Limits } from './settings.js';
 import { createReplayStrategy } from './strategies/replay.js';
 
@@ -42,4 +44,33 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
   }
   // The last replay's message: its figure is the step's own time, not one a busy moment lengthened.
   return { ...input.violation, message: last?.message ?? input.violation.message, reproduced: { tries: CONFIRMATION_TRIES, failed: CONFIRMATION_TRIES } };
+}
+
+/** Whether a run ended because its setup did not finish within the run's timeout. */
+function setupOverran(outcome: RunOutcome): boolean {
+  return outcome.status === 'error' && outcome.error.phase === 'setup' && outcome.error.cause instanceof PhaseDeadlineError;
+}
+
+/**
+ * A setup that did not finish within `timeoutMs` is the one error a busy machine could fake: what it waits
+ * for (a server it started, a database) may be slow only because the cores are busy. The run starts again,
+ * timed without the thread's waits for a CPU, up to CONFIRMATION_TRIES times, and the first of them whose
+ * setup finishes is the run (its tasks, verdict and record); the error stands only if none does. No task
+ * had run, so the strategy has made no choice for this run yet: the new run is the one it began.
+ * `start` makes a Run with the first one's settings and those given; `onRunStart` is called before each.
+ */
+export async function rerunOverranSetup(
+  first: { run: Run; outcome: RunOutcome },
+  start: (settings: Partial<RunSettings>) => Run,
+  onRunStart?: () => void,
+): Promise<{ run: Run; outcome: RunOutcome }> {
+  if (!setupOverran(first.outcome)) return first;
+  for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
+    onRunStart?.();
+    const run = start({ discountRunQueue: true });
+    const outcome = await run.execute();
+    // Another error may come of the first setup still running beside this one (a port it holds): the overrun stands.
+    if (!setupOverran(outcome)) return outcome.status === 'error' && outcome.error.phase === 'setup' ? first : { run, outcome };
+  }
+  return first;
 }

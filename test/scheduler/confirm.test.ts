@@ -59,3 +59,23 @@ describe('wall-clock verdicts are confirmed before they are reported', () => {
     expect(message(result)).toMatch(/while idle, waiting on I\/O that never came: a request still in flight .*; reader waits at test\/fixtures\/trust\/wall-clock\.ts:\d+:\d+$/);
   });
 });
+
+describe('a setup that overran the run\'s timeout', () => {
+  it('starts the run again, and the search goes on unchanged when the setup then finishes', async () => {
+    const slow = await scenario('slow-setup.ts', 'slowOnce');
+    // The first search's first setup waits 3 s for another process; no later one waits: they must not differ.
+    const overran = await runScenario(slow, { seed: 1, strategy: 'pct' });
+    const quick = await runScenario(slow, { seed: 1, strategy: 'pct' });
+    expect(message(overran)).toBe('pass');
+    expect(overran.runs).toBe(3);
+    expect({ ...overran, durationMs: 0 }).toEqual({ ...quick, durationMs: 0 });
+  });
+
+  it('is an error when it overruns every time, after the run started again twice', async () => {
+    const runs: number[] = [];
+    const result = await runScenario(await scenario('slow-setup.ts', 'slowAlways'), { seed: 1, onRunStart: (run) => runs.push(run) });
+    expect(result.status).toBe('error');
+    expect(message(result)).toBe('setup failed: Error: setup did not finish within 300 ms');
+    expect(runs).toEqual([1, 1, 1]);
+  });
+});
