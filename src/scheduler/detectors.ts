@@ -26,6 +26,11 @@ export function idleTimeoutMessage(timeoutMs: number, pending: 'requests' | 'han
   return `the run took longer than ${timeoutMs} ms of real time while idle, waiting on I/O that never came: ${what}${waits.length > 0 ? `; ${waits.join('; ')}` : ''}`;
 }
 
+/** The check was still waiting when the run's time was up: a timeout, which a busy machine can give too. */
+export function checkTimeoutMessage(timeoutMs: number): string {
+  return `the run took longer than ${timeoutMs} ms of real time: its check had not finished`;
+}
+
 export function blockedLoopMessage(step: number, task: string, site: Site | null, blockedMs: number, limitMs: number): string {
   const where = site ? ` after ${formatSite(site)}` : '';
   return `step ${step} (${task}${where}) blocked the event loop for ${Math.round(blockedMs)} ms (limit ${limitMs} ms)`;

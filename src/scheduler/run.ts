@@ -6,13 +6,13 @@ import type { Site } from '../site.js';
 import { VirtualClock, VirtualTimer } from './clock.js';
 import { alea } from './rng.js';
 import { context, eventPromises, real, type ActiveRun } from './context.js';
-import { blockedLoopMessage, busyTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
+import { blockedLoopMessage, busyTimeoutMessage, checkTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { settlingInStreamEvent } from './stream-events.js';
 import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
-import { LAST_LOOK_TURNS, runPhase, type PhaseHost } from './phases.js';
+import { LAST_LOOK_TURNS, PhaseDeadlineError, runPhase, type PhaseHost } from './phases.js';
 import type { RunObserver } from './observer.js';
 import { listenToProcess, rejectionsEndTheProcess, reportRejectionsNow, type ProcessEventSink } from './process-events.js';
 import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type RunViolation } from './run-record.js';
@@ -405,7 +405,10 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const message = isThenable(result)
       ? await evaluateCheck(() => this.phase('check', () => result), (error) => (thrown = error))
       : checkMessage(result);
-    if (message !== null) this.fail('check', message, undefined, thrown);
+    if (message === null) return;
+    // Overrunning the run's time is a timeout, confirmed by replaying as every wall-clock verdict is, not a failed check.
+    if (thrown instanceof PhaseDeadlineError) this.fail('timeout', checkTimeoutMessage(this.settings.timeoutMs));
+    else this.fail('check', message, undefined, thrown);
   }
 
   /** Runs the step loop; resolves when every task settled and nothing is runnable, or a violation stops it. */

@@ -62,7 +62,7 @@ describe('wall-clock verdicts are confirmed before they are reported', () => {
 
 describe('a setup that overran the run\'s timeout', () => {
   it('starts the run again, and the search goes on unchanged when the setup then finishes', async () => {
-    const slow = await scenario('slow-setup.ts', 'slowOnce');
+    const slow = await scenario('slow-phases.ts', 'slowOnce');
     // The first search's first setup waits 3 s for another process; no later one waits: they must not differ.
     const overran = await runScenario(slow, { seed: 1, strategy: 'pct' });
     const quick = await runScenario(slow, { seed: 1, strategy: 'pct' });
@@ -73,9 +73,25 @@ describe('a setup that overran the run\'s timeout', () => {
 
   it('is an error when it overruns every time, after the run started again twice', async () => {
     const runs: number[] = [];
-    const result = await runScenario(await scenario('slow-setup.ts', 'slowAlways'), { seed: 1, onRunStart: (run) => runs.push(run) });
+    const result = await runScenario(await scenario('slow-phases.ts', 'slowAlways'), { seed: 1, onRunStart: (run) => runs.push(run) });
     expect(result.status).toBe('error');
     expect(message(result)).toBe('setup failed: Error: setup did not finish within 300 ms');
     expect(runs).toEqual([1, 1, 1]);
+  });
+});
+
+describe('a check that overran the run\'s timeout', () => {
+  it('is a timeout, which replaying confirms or drops: one slow once passes', async () => {
+    const slow = await scenario('slow-phases.ts', 'checkSlowOnce');
+    const overran = await runScenario(slow, { seed: 1 });
+    const quick = await runScenario(slow, { seed: 1 });
+    expect(message(overran)).toBe('pass');
+    expect({ ...overran, durationMs: 0 }).toEqual({ ...quick, durationMs: 0 });
+  });
+
+  it('is a confirmed timeout, not a failed check, when it overruns every time', async () => {
+    const result = await runScenario(await scenario('slow-phases.ts', 'checkSlowAlways'), { seed: 1 });
+    expect(result.violation).toMatchObject({ kind: 'timeout', reproduced: { tries: 2, failed: 2 } });
+    expect(message(result)).toBe('the run took longer than 300 ms of real time: its check had not finished');
   });
 });
