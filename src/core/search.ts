@@ -6,7 +6,7 @@ import { formatStack } from '../explain/stack.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site, type SiteRef } from '../site.js';
-import { confirmWallClockVerdict, rerunOverranSetup } from '../scheduler/confirm.js';
+import { confirmWallClockVerdict, rerunOverranPhase } from '../scheduler/confirm.js';
 import { real } from '../scheduler/context.js';
 import { RejectionBatch, type BatchEntry } from '../scheduler/rejection-batch.js';
 import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from '../scheduler/result.js';
@@ -159,9 +159,10 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       };
       const runName = strategy.runName?.() ?? strategy.name;
       const attempt = new Run(settings);
-      const ran = await rerunOverranSetup(
+      const ran = await rerunOverranPhase(
         { run: attempt, outcome: await attempt.execute() },
         (more) => new Run({ ...settings, ...more }),
+        { seed: runSeed, index, taskCount: scenario.tasks.length },
         () => options.onRunStart?.(index + 1, runSeed),
       );
       const run = ran.run;

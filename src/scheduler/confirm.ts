@@ -2,7 +2,7 @@
  * Verdicts that depend on real time (`timeout`, `blocked-loop`) are the only ones a busy machine could
  * fake. Before one is reported, its schedule is replayed: it is reported only if every replay gives it
  * again (SPEC §2), so a correct scenario gets the same verdict on an idle machine and on a busy one. A
- * setup that overran the run's timeout is the one error real time alone can give: that run starts again.
+ * setup or teardown that overran the run's timeout is the one error real time alone can give: that run starts again.
  */
 import type { NormalizedScenario } from '../scenario/types.js';
 import { Run, type RunSettings } from './run.js';
@@ -10,6 +10,7 @@ import { PhaseDeadlineError } from './phases.js';
 import type { RunOutcome, RunRecord, RunViolation } from './run-record.js';
 import type { Limits } from './settings.js';
 import { createReplayStrategy } from './strategies/replay.js';
+import type { RunInfo } from './types.js';
 
 /** Replays per wall-clock verdict. Two misses in a row by chance would need two stalls at one step. */
 export const CONFIRMATION_TRIES = 2;
@@ -46,31 +47,44 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
   return { ...input.violation, message: last?.message ?? input.violation.message, reproduced: { tries: CONFIRMATION_TRIES, failed: CONFIRMATION_TRIES } };
 }
 
-/** Whether a run ended because its setup did not finish within the run's timeout. */
-function setupOverran(outcome: RunOutcome): boolean {
-  return outcome.status === 'error' && outcome.error.phase === 'setup' && outcome.error.cause instanceof PhaseDeadlineError;
+/** The phase whose deadline ended the run in an error, if one did: setup or teardown (a check's is a timeout). */
+function overranPhase(outcome: RunOutcome): string | undefined {
+  if (outcome.status !== 'error' || !(outcome.error.cause instanceof PhaseDeadlineError)) return undefined;
+  return outcome.error.phase === 'setup' || outcome.error.phase === 'teardown' ? outcome.error.phase : undefined;
 }
 
 /**
- * A setup that did not finish within `timeoutMs` is the one error a busy machine could fake: what it waits
- * for (a server it started, a database) may be slow only because the cores are busy. The run starts again,
- * timed without the thread's waits for a CPU, up to CONFIRMATION_TRIES times, and the first of them whose
- * setup finishes is the run (its tasks, verdict and record); the error stands only if none does. No task
- * had run, so the strategy has made no choice for this run yet: the new run is the one it began.
- * `start` makes a Run with the first one's settings and those given; `onRunStart` is called before each.
+ * A setup or teardown that did not finish within `timeoutMs` is the one error a busy machine could fake:
+ * what it waits for (a server it started, a process it ended) may be slow only because the cores are busy.
+ * The run starts again, timed without the thread's waits for a CPU, up to CONFIRMATION_TRIES times, and the
+ * first of them whose phase finishes is the run (its tasks, verdict and record); the error stands only if
+ * none does. After a setup that overran no task had run, so the strategy has made no choice for this run
+ * yet: the new run is the one it began. After a teardown, the tasks' schedule is replayed.
+ * `start` makes a Run with the first one's settings and those given; `info` is the run's, for a replay's
+ * strategy; `onRunStart` is called before each.
  */
-export async function rerunOverranSetup(
+export async function rerunOverranPhase(
   first: { run: Run; outcome: RunOutcome },
   start: (settings: Partial<RunSettings>) => Run,
+  info: RunInfo,
   onRunStart?: () => void,
 ): Promise<{ run: Run; outcome: RunOutcome }> {
-  if (!setupOverran(first.outcome)) return first;
+  const phase = overranPhase(first.outcome);
+  if (phase === undefined) return first;
+  const schedule = { choices: first.outcome.record.choices, counts: first.outcome.record.counts };
   for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
     onRunStart?.();
-    const run = start({ discountRunQueue: true });
+    let run: Run;
+    if (phase === 'setup') run = start({ discountRunQueue: true });
+    else {
+      const strategy = createReplayStrategy(schedule, { strict: false });
+      strategy.startRun({ ...info, index: 0 });
+      run = start({ discountRunQueue: true, strategy });
+    }
     const outcome = await run.execute();
-    // Another error may come of the first setup still running beside this one (a port it holds): the overrun stands.
-    if (!setupOverran(outcome)) return outcome.status === 'error' && outcome.error.phase === 'setup' ? first : { run, outcome };
+    if (overranPhase(outcome) === phase) continue;
+    // Another error of the same phase may come of the first one still running beside it (a port it holds): the overrun stands.
+    return outcome.status === 'error' && outcome.error.phase === phase ? first : { run, outcome };
   }
   return first;
 }

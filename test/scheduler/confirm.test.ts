@@ -60,7 +60,7 @@ describe('wall-clock verdicts are confirmed before they are reported', () => {
   });
 });
 
-describe('a setup that overran the run\'s timeout', () => {
+describe('a setup or teardown that overran the run\'s timeout', () => {
   it('starts the run again, and the search goes on unchanged when the setup then finishes', async () => {
     const slow = await scenario('slow-phases.ts', 'slowOnce');
     // The first search's first setup waits 3 s for another process; no later one waits: they must not differ.
@@ -77,6 +77,19 @@ describe('a setup that overran the run\'s timeout', () => {
     expect(result.status).toBe('error');
     expect(message(result)).toBe('setup failed: Error: setup did not finish within 300 ms');
     expect(runs).toEqual([1, 1, 1]);
+  });
+
+  it('replays the run whose teardown overran, and the search goes on unchanged when the teardown then finishes', async () => {
+    const slow = await scenario('slow-phases.ts', 'teardownSlowOnce');
+    const overran = await runScenario(slow, { seed: 1, strategy: 'pct' });
+    const quick = await runScenario(slow, { seed: 1, strategy: 'pct' });
+    expect(message(overran)).toBe('pass');
+    expect({ ...overran, durationMs: 0 }).toEqual({ ...quick, durationMs: 0 });
+  });
+
+  it('is an error when the teardown overruns every time', async () => {
+    const result = await runScenario(await scenario('slow-phases.ts', 'teardownSlowAlways'), { seed: 1 });
+    expect(message(result)).toBe('teardown failed: Error: teardown did not finish within 300 ms');
   });
 });
 
