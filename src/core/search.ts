@@ -158,15 +158,17 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
         lockObserver: advisor,
       };
       const runName = strategy.runName?.() ?? strategy.name;
-      const attempt = new Run(settings);
-      const ran = await rerunOverranPhase(
-        { run: attempt, outcome: await attempt.execute() },
-        (more) => new Run({ ...settings, ...more }),
-        { seed: runSeed, index, taskCount: scenario.tasks.length },
-        () => options.onRunStart?.(index + 1, runSeed),
-      );
-      const run = ran.run;
-      let outcome = ran.outcome;
+      let run = new Run(settings);
+      let outcome = await run.execute();
+      // A setup or teardown that overran the run's time is an error only if it does so again (confirm.ts).
+      if (outcome.status === 'error') {
+        ({ run, outcome } = await rerunOverranPhase(
+          { run, outcome },
+          (more) => new Run({ ...settings, ...more }),
+          { seed: runSeed, index, taskCount: scenario.tasks.length },
+          () => options.onRunStart?.(index + 1, runSeed),
+        ));
+      }
       // A wall-clock verdict counts only if replaying the schedule gives it again (confirm.ts); a run can
       // have two (a step that blocked the loop, then a timeout), and each is replayed for itself.
       if (outcome.status !== 'error') {

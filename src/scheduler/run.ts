@@ -11,7 +11,8 @@ import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { settlingInStreamEvent } from './stream-events.js';
 import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
-import { createGate, DONE, Pause, READY, WAITING, type TaskRecord } from './pause.js';
+import { createGate, DONE, Pause, WAITING, type TaskRecord } from './pause.js';
+import { ReadyList } from './ready-list.js';
 import { LAST_LOOK_TURNS, PhaseDeadlineError, runPhase, type PhaseHost } from './phases.js';
 import type { RunObserver } from './observer.js';
 import { listenToProcess, rejectionsEndTheProcess, reportRejectionsNow, type ProcessEventSink } from './process-events.js';
@@ -19,7 +20,7 @@ import { TraceRecorder, type BlockedTask, type RunError, type RunOutcome, type R
 import { runQueueWaitMs } from './run-queue.js';
 import { isInternal } from './runtime.js';
 import type { Limits } from './settings.js';
-import type { Candidate, CandidateIndex, StepKind, Strategy } from './types.js';
+import type { Candidate, StepKind, Strategy } from './types.js';
 import type { ViolationKind } from './violation-kinds.js';
 
 export interface RunSettings extends Limits {
@@ -59,14 +60,6 @@ const CATCH_UP_MAX_MS = 2000;
 const CATCH_UP_SHARE = 0.4;
 const RESOLVED = Promise.resolve();
 /**
- * How many timers (an immediate included) may fire while a task is ready, before the task runs. A ready
- * continuation may wait behind a due timer (it stands for a latency), but not forever: a task that polls
- * with setImmediate until another sets a flag would otherwise be chosen again and again over that other
- * task's start, a livelock no Node program has (in Node a ready continuation runs before the next macrotask).
- */
-const MAX_OVERTAKES = 3;
-
-/**
  * One execution of a scenario under one schedule: setup, the tasks stepped one at a time by the
  * strategy on virtual time, the final check, teardown. Create one per run and call `execute` once.
  *
@@ -87,41 +80,14 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private readonly contexts: TaskContext[];
   private external: TaskRecord | null = null;
   private current: TaskRecord | null = null;
-  private readonly ready: Pause[] = [];
+  /** The continuations ready to run, and what each decision offers of them. */
+  private readonly ready = new ReadyList((task) => this.tasks[task]?.settled ?? false);
   /** Pauses waiting on a pending value, in the order they started waiting (for deadlock and timeout reports). */
   private readonly waiting = new Set<Pause>();
-  private readonly candidates: Candidate[] = [];
-  /** The array the current decision's candidates are in: `ready` itself, or `candidates`. */
-  private offered: readonly Candidate[] = [];
   /** True from a step's start until its microtasks drained: pauses readied meanwhile are immediate. */
   private stepping = false;
-  /** Immediate ready pauses per task, how many of them are not their task's oldest, and a stamp per task for collecting. */
-  private readonly immediates: number[] = [];
-  private queuedImmediates = 0;
-  private readonly laneStamps: number[] = [];
-  private readonly oldestImmediate: Pause[] = [];
-  private stamp = 0;
-  /** Counts pauses as they become ready (Pause.seq). */
-  private readySeq = 0;
   /** Counts pauses as they are made (Pause.created). */
   private pauseCount = 0;
-  /** Ready pauses per task: whether the task that ran last could have gone on, in O(1). */
-  private readonly readyCount: number[] = [];
-  /** The pause each task readied last: where its continuation is in the ready list, in O(1). */
-  private readonly lastReady: (Pause | undefined)[] = [];
-  /** What strategies may ask of a decision whose candidates are exactly the ready list. */
-  private readonly index: CandidateIndex = {
-    count: (task) => this.readyCount[task] ?? 0,
-    settled: (task) => this.tasks[task]?.settled ?? false,
-    indexOf: (task) => {
-      const last = this.lastReady[task];
-      if (last !== undefined && last.slot !== -1) return last.slot;
-      if ((this.readyCount[task] ?? 0) === 0) return -1;
-      const ready = this.ready;
-      for (let i = 0; i < ready.length; i++) if (ready[i]!.taskIndex === task) return i;
-      return -1;
-    },
-  };
   private readonly results: TaskResults = {};
   private unsettled: number;
   private state: unknown = undefined;
@@ -343,40 +309,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   private makeReady(pause: Pause): void {
-    pause.state = READY;
-    pause.slot = this.ready.length;
-    pause.seq = ++this.readySeq;
-    pause.readyAtTimer = this.timersFired;
-    this.ready.push(pause);
-    this.readyCount[pause.taskIndex] = (this.readyCount[pause.taskIndex] ?? 0) + 1;
-    this.lastReady[pause.taskIndex] = pause;
+    this.ready.add(pause, this.timersFired);
     this.progress++;
-    if (pause.immediate) {
-      const lane = pause.taskIndex;
-      const count = this.immediates[lane] ?? 0;
-      if (count > 0) this.queuedImmediates++;
-      this.immediates[lane] = count + 1;
-    }
-  }
-
-  /**
-   * Takes a pause out of the ready list in O(1): the last one takes its place. The list's order is
-   * deterministic, not the order pauses became ready (their `seq` keeps that).
-   */
-  private unready(pause: Pause): void {
-    const ready = this.ready;
-    const last = ready.pop()!;
-    if (last !== pause) {
-      ready[pause.slot] = last;
-      last.slot = pause.slot;
-    }
-    pause.slot = -1;
-    this.readyCount[pause.taskIndex]!--;
-    if (pause.immediate) {
-      const count = this.immediates[pause.taskIndex]!;
-      if (count > 1) this.queuedImmediates--;
-      this.immediates[pause.taskIndex] = count - 1;
-    }
   }
 
   private externalTask(): TaskRecord {
@@ -428,7 +362,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       const { strategy, maxSteps, timeoutMs } = this.settings;
       for (;;) {
         if (this.violation) return this.finishSchedule!();
-        const count = this.collectCandidates();
+        const count = this.ready.offer(this.clock, this.timersFired);
         if (this.ready.length === 0 && (count > 0 || this.unsettled > 0) && this.rejectedUnhandled()) return this.finishSchedule!();
         if (count === 0) {
           // Fire-and-forget work that can only continue later is dropped once every task settled.
@@ -456,8 +390,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           this.fail('timeout', busyTimeoutMessage(timeoutMs, this.trace.length));
           continue;
         }
-        const candidates = this.offered;
-        const index = strategy.choose(candidates, this.trace.length, candidates === this.ready ? this.index : undefined);
+        const candidates = this.ready.offered;
+        const index = strategy.choose(candidates, this.trace.length, candidates === this.ready.pauses ? this.ready.index : undefined);
         const chosen = candidates[index];
         if (!Number.isInteger(index) || chosen === undefined) {
           throw new Error(`strategy ${strategy.name} chose ${index} among ${count} candidates`);
@@ -477,15 +411,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
   };
 
-  /** Nothing can run and no I/O is pending: move the clock to the next timer, or it is a deadlock. */
-  /** Whether `task` had a candidate of its own at this decision: a ready pause, or a due timer it armed. */
-  private readonly canContinue = (task: number): boolean => {
-    if ((this.readyCount[task] ?? 0) > 0) return true;
-    const offered = this.offered;
-    if (offered === this.ready) return false;
-    for (let i = offered.length - 1; i >= 0 && offered[i] instanceof VirtualTimer; i--) if (offered[i]!.taskIndex === task) return true;
-    return false;
-  };
+  /** Whether `task` had a candidate of its own at this decision (the trace's preemption rule asks). */
+  private readonly canContinue = (task: number): boolean => this.ready.offeredTo(task);
 
   /** Moves the clock to the next timer Node would fire (see hasLiveTimer); false if there is none. */
   private advanceClock(): boolean {
@@ -519,7 +446,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
         if (context.run !== this) return;
         try {
           if (this.violation) return this.finishSchedule!();
-          this.orderReadied(from);
+          this.ready.orderLanded(from);
           if (this.progress !== before || this.offeredAny() || this.ioMayWake() || this.clock.hasReferenced()) return this.decide();
           if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
           this.reportDeadlock();
@@ -652,7 +579,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   private eventTiedReady(): boolean {
-    for (const pause of this.ready) if (pause.eventTied) return true;
+    for (const pause of this.ready.pauses) if (pause.eventTied) return true;
     return false;
   }
 
@@ -693,43 +620,6 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    * The candidates of this decision: the ready pauses, but of a task's immediate ones only the oldest (see
    * Pause.immediate), then the due timers Node could fire next. Sets `offered` to the array they are in.
    */
-  private collectCandidates(): number {
-    const due = this.clock.pending > 0 && this.clock.hasDue() && !this.overtakenEnough();
-    if (!due && this.queuedImmediates === 0) {
-      this.offered = this.ready;
-      return this.ready.length;
-    }
-    const candidates = this.candidates;
-    candidates.length = 0;
-    if (this.queuedImmediates === 0) {
-      for (const pause of this.ready) candidates.push(pause);
-    } else {
-      // Each task's oldest immediate pause: found in one pass, offered in a second, in list order.
-      const stamp = ++this.stamp;
-      const oldest = this.oldestImmediate;
-      for (const pause of this.ready) {
-        if (!pause.immediate) continue;
-        const task = pause.taskIndex;
-        if (this.laneStamps[task] !== stamp || pause.seq < oldest[task]!.seq) {
-          this.laneStamps[task] = stamp;
-          oldest[task] = pause;
-        }
-      }
-      for (const pause of this.ready) if (!pause.immediate || oldest[pause.taskIndex] === pause) candidates.push(pause);
-    }
-    if (due) this.clock.collectDue(candidates);
-    this.offered = candidates;
-    return candidates.length;
-  }
-
-  /** Whether a ready task has seen MAX_OVERTAKES timers fire since it became ready: no timer is offered then. */
-  private overtakenEnough(): boolean {
-    const limit = this.timersFired - MAX_OVERTAKES;
-    if (limit < 0) return false;
-    for (const pause of this.ready) if (pause.readyAtTimer <= limit) return true;
-    return false;
-  }
-
   private fire(chosen: Candidate): void {
     this.stepping = true;
     this.fired = chosen;
@@ -741,7 +631,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       return;
     }
     const pause = chosen as Pause;
-    this.unready(pause);
+    this.ready.remove(pause);
     this.current = pause.task;
     if (pause.kind === 'start') {
       pause.state = DONE;
@@ -795,27 +685,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     try {
       return await this.settleIo(idle);
     } finally {
-      this.orderReadied(from);
-    }
-  }
-
-  /**
-   * The pauses that I/O readied during one wait are at the end of the ready list in the order their I/O
-   * landed, which changes from run to run (three reads in flight at once): they are put in the order they
-   * paused, so that a strategy's choice picks the same continuation in every run.
-   */
-  private orderReadied(from: number): void {
-    const ready = this.ready;
-    const count = ready.length - from;
-    if (count < 2) return;
-    const landed = ready.slice(from).sort((a, b) => a.created - b.created);
-    const firstSeq = this.readySeq - count + 1;
-    for (let i = 0; i < count; i++) {
-      const pause = landed[i]!;
-      ready[from + i] = pause;
-      pause.slot = from + i;
-      pause.seq = firstSeq + i;
-      this.lastReady[pause.taskIndex] = pause;
+      this.ready.orderLanded(from);
     }
   }
 
@@ -863,7 +733,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     if (this.unsettled === 0) return false;
     const waiting = new Set<TaskRecord>();
     for (const pause of this.waiting) waiting.add(pause.task);
-    return this.tasks.some((task) => task !== except && !task.settled && !waiting.has(task) && (this.readyCount[task.index] ?? 0) === 0);
+    return this.tasks.some((task) => task !== except && !task.settled && !waiting.has(task) && this.ready.countOf(task.index) === 0);
   }
 
   private reportDeadlock(): void {
