@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RacecheckError } from '../errors.js';
+import { loadsAsCommonJs } from '../module-format.js';
 import { displayPath } from '../paths.js';
 import { mapStackTrace } from '../instrument/positions.js';
 import { installInstrumentation, type InstrumentOptions } from '../instrument/register.js';
@@ -122,27 +123,12 @@ function exportsOf(namespace: Record<string, unknown>, absolute: string, shown: 
     }
   };
   const moduleExports = namespace.default;
-  if (isCommonJs(absolute) && moduleExports !== null && typeof moduleExports === 'object' && !looksLikeScenario(moduleExports)) {
+  if (loadsAsCommonJs(absolute) && moduleExports !== null && typeof moduleExports === 'object' && !looksLikeScenario(moduleExports)) {
     return Object.keys(moduleExports).map((key) => read(moduleExports as Record<string, unknown>, key));
   }
   return Object.keys(namespace)
     .filter((key) => key !== 'module.exports')
     .map((key) => read(namespace, key));
-}
-
-/** Whether Node loads this file as CommonJS: by its extension, else by the nearest package.json's "type". */
-function isCommonJs(file: string): boolean {
-  if (/\.c[jt]s$/.test(file)) return true;
-  if (/\.m[jt]s$/.test(file)) return false;
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: unknown };
-      return manifest.type !== 'module';
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT') return false;
-    }
-    if (dir === path.dirname(dir)) return true;
-  }
 }
 
 /** A structured error for what importing the module threw: a syntax error with its position, or an exception. */

@@ -11,7 +11,7 @@ import { toTraceStep } from '../scheduler/result.js';
 import { Run, type RunSettings } from '../scheduler/run.js';
 import type { RunRecord, RunViolation } from '../scheduler/run-record.js';
 import type { Limits } from '../scheduler/settings.js';
-import { createReplayStrategy } from '../scheduler/strategies/replay.js';
+import { startReplay } from '../scheduler/strategies/replay.js';
 import { accessesOf, chooseConflict, findConflicts, type Conflict } from './patterns.js';
 import { Recorder, type Lane, type RecordedAccess } from './recorder.js';
 import { lockHistories } from './locks.js';
@@ -52,8 +52,7 @@ export async function explainViolation(input: ExplainInput): Promise<Explained |
     scenario.tasks.map((task) => task.name),
     stateName(scenario),
   );
-  const strategy = createReplayStrategy({ choices: record.choices, counts: record.counts }, { strict: false });
-  strategy.startRun({ seed, index: 0, taskCount: scenario.tasks.length });
+  const strategy = startReplay(record, seed, scenario.tasks.length);
   // Recording every read and write makes the replay slower than the run it explains: a replay that runs
   // into the run's own deadline would lose its explanation for a reason the user's code has no part in.
   const timeoutMs = limits.timeoutMs * REPLAY_TIME_FACTOR;

@@ -5,9 +5,9 @@
  * TypeScript as written, and tsx compiles the rewritten text.
  */
 import { createRequire, type InitializeHook, type LoadHook, type ResolveHook } from 'node:module';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadsAsCommonJs } from '../module-format.js';
 import { createInstrumentMatcher, type InstrumentConfig } from './match.js';
 import { rewriteAwaits, sourceText } from './rewrite.js';
 
@@ -32,20 +32,10 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   return { url: `${FACADE}${resolved.url}`, format: 'module', shortCircuit: true };
 };
 
-/** Whether Node will load the file as CommonJS (Node 20's resolve often leaves the format for load to tell). */
+/** Whether Node will load the file as CommonJS JavaScript (Node 20's resolve often leaves the format for load to tell). */
 function isCommonJs(url: string, format: string | null | undefined): boolean {
   if (format) return format === 'commonjs';
-  if (!url.startsWith('file:')) return false;
-  const file = fileURLToPath(url);
-  if (file.endsWith('.cjs')) return true;
-  if (!file.endsWith('.js')) return false;
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type !== 'module';
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(dir) === dir) return false;
-    }
-  }
+  return url.startsWith('file:') && /\.c?js$/.test(url) && loadsAsCommonJs(fileURLToPath(url));
 }
 
 function commonJsFacade(url: string): string {

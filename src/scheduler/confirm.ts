@@ -9,7 +9,7 @@ import { Run, type RunSettings } from './run.js';
 import { PhaseDeadlineError } from './phases.js';
 import type { RunOutcome, RunRecord, RunViolation } from './run-record.js';
 import type { Limits } from './settings.js';
-import { createReplayStrategy } from './strategies/replay.js';
+import { startReplay } from './strategies/replay.js';
 import type { RunInfo } from './types.js';
 
 /** Replays per wall-clock verdict. Two misses in a row by chance would need two stalls at one step. */
@@ -33,8 +33,7 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
   for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
     input.onRunStart?.();
     // Past the recorded choices (a run that timed out while still taking steps) it goes on by the default.
-    const strategy = createReplayStrategy(schedule, { strict: false });
-    strategy.startRun({ seed: input.seed, index: 0, taskCount: input.scenario.tasks.length });
+    const strategy = startReplay(schedule, input.seed, input.scenario.tasks.length);
     // Timed without the thread's waits for a CPU: on a busy machine a step's wall time is longer than the
     // step (run-queue.ts), and the first run, timed by the wall clock alone, may have been slowed that way.
     const outcome = await new Run({ scenario: input.scenario, seed: input.seed, strategy, ...input.limits, discountRunQueue: true, onStep: input.onStep }).execute();
@@ -48,7 +47,7 @@ export async function confirmWallClockVerdict(input: ConfirmInput): Promise<RunV
 }
 
 /** The phase whose deadline ended the run in an error, if one did: setup or teardown (a check's is a timeout). */
-function overranPhase(outcome: RunOutcome): string | undefined {
+function overranPhase(outcome: RunOutcome): 'setup' | 'teardown' | undefined {
   if (outcome.status !== 'error' || !(outcome.error.cause instanceof PhaseDeadlineError)) return undefined;
   return outcome.error.phase === 'setup' || outcome.error.phase === 'teardown' ? outcome.error.phase : undefined;
 }
@@ -71,16 +70,9 @@ export async function rerunOverranPhase(
 ): Promise<{ run: Run; outcome: RunOutcome }> {
   const phase = overranPhase(first.outcome);
   if (phase === undefined) return first;
-  const schedule = { choices: first.outcome.record.choices, counts: first.outcome.record.counts };
   for (let tries = 1; tries <= CONFIRMATION_TRIES; tries++) {
     onRunStart?.();
-    let run: Run;
-    if (phase === 'setup') run = start({ discountRunQueue: true });
-    else {
-      const strategy = createReplayStrategy(schedule, { strict: false });
-      strategy.startRun({ ...info, index: 0 });
-      run = start({ discountRunQueue: true, strategy });
-    }
+    const run = start(phase === 'setup' ? { discountRunQueue: true } : { discountRunQueue: true, strategy: startReplay(first.outcome.record, info.seed, info.taskCount) });
     const outcome = await run.execute();
     if (overranPhase(outcome) === phase) continue;
     // Another error of the same phase may come of the first one still running beside it (a port it holds): the overrun stands.

@@ -60,6 +60,16 @@ export function createReplayStrategy(schedule: Schedule, options: ReplayOptions 
 }
 
 /**
+ * A replay of a recorded run as a finding is replayed (to confirm it, explain it, run it again): as far as
+ * the recording fits, then on by the default, started as its run's first replay.
+ */
+export function startReplay(schedule: Schedule, seed: number, taskCount: number): Strategy {
+  const strategy = createReplayStrategy(schedule, { strict: false });
+  strategy.startRun({ seed, index: 0, taskCount });
+  return strategy;
+}
+
+/**
  * `--replay` after a change: the first run follows the recording as far as it fits; if it stopped fitting,
  * the search goes on with `then` for the remaining runs, so the changed program is tested on the
  * interleavings near the one that failed and beyond. If the recording fitted, that one run is all.
