@@ -190,7 +190,8 @@ export function createIoWatch(): IoWatch {
 
 const requestNames = new Map<string, boolean>();
 
-function isRequest(name: string): boolean {
+/** Whether an active resource's name (process.getActiveResourcesInfo()) is a libuv request: one operation in flight. */
+export function isRequest(name: string): boolean {
   let request = requestNames.get(name);
   if (request === undefined) {
     request = REQUEST.test(name);

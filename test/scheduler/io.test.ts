@@ -6,6 +6,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useSlowPeer } from '../support/slow-peer.js';
 import { loadScenarios, runScenario, type LoadedScenario, type ScenarioResult } from 'racecheck';
+import { isRequest } from '../../src/scheduler/io.js';
 
 async function scenario(file: string, name: string): Promise<LoadedScenario> {
   const found = (await loadScenarios(`test/fixtures/trust/${file}`)).find((s) => s.exportName === name);
@@ -28,9 +29,8 @@ const PINNED = { maxBlockingMs: 10_000 } as const;
  * them). A run rightly counts them as real I/O (src/scheduler/io.ts).
  */
 async function noRequestInFlight(): Promise<void> {
-  const request = /Req|ConnectWrap|WriteWrap|ShutdownWrap|SendWrap|Job$/;
   const until = performance.now() + 5_000;
-  while (process.getActiveResourcesInfo().some((name) => request.test(name)) && performance.now() < until) {
+  while (process.getActiveResourcesInfo().some(isRequest) && performance.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
