@@ -7,7 +7,7 @@
 import type { NormalizedScenario } from '../scenario/types.js';
 import type { SiteRef } from '../site.js';
 import type { Explanation, ExplainedAccess, TraceStep } from '../scheduler/result.js';
-import { toTraceStep } from '../scheduler/result.js';
+import { EARLIER_RUN, toTraceStep } from '../scheduler/result.js';
 import { Run, type RunSettings } from '../scheduler/run.js';
 import type { RunRecord, RunViolation } from '../scheduler/run-record.js';
 import type { Limits } from '../scheduler/settings.js';
@@ -150,6 +150,7 @@ function laneNames(recorder: Recorder, steps: number): Map<Lane, string> {
 }
 
 function originName(lane: Lane, names: ReadonlyMap<Lane, string>): string {
+  if (lane.carried) return EARLIER_RUN;
   return lane.origin ? (names.get(lane.origin) ?? lane.origin.label) : 'setup';
 }
 

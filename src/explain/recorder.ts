@@ -40,6 +40,8 @@ export interface Lane {
   readonly label: string;
   /** The lane whose step created this activity; null for a task (or an activity of setup). */
   readonly origin: Lane | null;
+  /** A timer's callback whose timer an earlier run left pending (clock.ts adoptCarried): no lane created it. */
+  readonly carried?: true;
 }
 
 export interface RecordedAccess extends Omit<RenderedAccess, 'site'> {
@@ -225,6 +227,10 @@ export class Recorder implements RunObserver, AccessLog {
    */
   private timerLane(timer: VirtualTimer): Lane {
     let lane = this.timerLanes.get(timer);
+    if (!lane && timer.adopted && !this.timerCreators.has(timer)) {
+      lane = { ...this.lane('activity', timerLabel(timer), null), carried: true };
+      this.timerLanes.set(timer, lane);
+    }
     if (!lane) {
       const creator = this.timerCreators.get(timer) ?? { lane: this.current(), user: false };
       lane = timer.wakes || !creator.user || isSettler(timer.callback) ? creator.lane : this.lane('activity', timerLabel(timer), creator.lane);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { formatSite, type SiteRef } from '../site.js';
-import type { TraceStep } from '../scheduler/result.js';
+import { EARLIER_RUN, type TraceStep } from '../scheduler/result.js';
 import { count } from '../words.js';
 
 /** Colouring the timeline may use; identity functions give plain text. */
@@ -394,7 +394,12 @@ function originLines(trace: readonly TraceStep[], lanes: readonly string[]): str
     if (step.origin !== undefined && drawn.has(step.task) && !origins.has(step.task)) origins.set(step.task, step.origin);
   }
   if (origins.size === 0) return [];
-  return ['', ...[...origins].map(([lane, origin]) => `${lane}: ${origin === 'setup' ? 'started by setup' : `started by ${origin}`}, not awaited by it`)];
+  return ['', ...[...origins].map(([lane, origin]) => `${lane}: ${originText(origin)}`)];
+}
+
+function originText(origin: string): string {
+  if (origin === EARLIER_RUN) return 'a timer an earlier run left pending, fired before this run was called a deadlock (Node would fire it)';
+  return `started by ${origin}, not awaited by it`;
 }
 
 /** The step's headline (what happened, where) and the source line it resumed at, if any. */

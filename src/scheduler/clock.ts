@@ -8,6 +8,40 @@ export function setAdoptingRun(find: typeof adoptingRun): void {
   adoptingRun = find;
 }
 
+/**
+ * Timers that were pending when their run ended, newest last. In Node they would still fire, and module
+ * state often counts on it (a batcher that armed one flush and remembers it did): a later run that would
+ * otherwise be a deadlock takes them over first (adoptCarried). Held strongly, as Node's timer lists hold
+ * a pending timer, and bounded: past CARRY_LIMIT the oldest are dropped for good.
+ */
+const carried = new Map<VirtualTimer, number>();
+const CARRY_LIMIT = 256;
+
+/** Keeps a timer its run no longer fires, newest last, `remaining` ms from due. */
+function carry(timer: VirtualTimer, remaining: number): void {
+  carried.delete(timer);
+  carried.set(timer, Math.max(remaining, 0));
+  for (const [oldest] of carried) {
+    if (carried.size <= CARRY_LIMIT) break;
+    carried.delete(oldest);
+  }
+}
+
+/**
+ * Moves the timers earlier runs left pending, and that keep Node's event loop alive, into `clock`, each due
+ * as long after now as it had left when its run ended; firing one runs as `taskIndex`. Returns how many.
+ */
+export function adoptCarried(clock: VirtualClock, taskIndex: number): number {
+  let adopted = 0;
+  for (const [timer, remaining] of carried) {
+    if (!timer.hasRef()) continue;
+    carried.delete(timer);
+    timer.adopt(clock, taskIndex, remaining);
+    adopted++;
+  }
+  return adopted;
+}
+
 /** The instant every run's virtual `Date` starts at: 2000-01-01T00:00:00.000Z. */
 export const VIRTUAL_EPOCH = 946_684_800_000;
 /**
@@ -36,6 +70,8 @@ export class VirtualTimer implements Candidate {
   /** When it went into its clock's list (created, re-armed or refreshed): Node's timer lists are FIFO. */
   seq = 0;
   private referenced = true;
+  /** Taken over from an earlier run (adoptCarried): an interval then fires once in this run, not for ever. */
+  adopted = false;
   /**
    * The async context it was created in: Node runs a timer's callback there, so an AsyncLocalStorage store
    * (a request's id, a trace) set around setTimeout is the callback's too.
@@ -85,9 +121,11 @@ export class VirtualTimer implements Candidate {
    */
   refresh(): this {
     if (this.revoked) return this;
+    this.adopted = false;
     if (this.clock.disposed) {
       const run = adoptingRun();
       if (run === undefined) return this;
+      carried.delete(this);
       this.clock = run.clock;
       this.taskIndex = run.taskIndex;
     }
@@ -99,6 +137,14 @@ export class VirtualTimer implements Candidate {
   close(): this {
     this.clock.clear(this);
     return this;
+  }
+
+  /** Joins `clock`'s run, as `taskIndex`'s, due `remaining` ms from its now (adoptCarried). */
+  adopt(clock: VirtualClock, taskIndex: number, remaining: number): void {
+    this.adopted = true;
+    this.clock = clock;
+    this.taskIndex = taskIndex;
+    clock.revive(this, remaining);
   }
 
   /** `using timer = setTimeout(...)` clears it at the end of the block, as Node's Timeout and Immediate do. */
@@ -159,15 +205,16 @@ export class VirtualClock {
     const pending = !timer.cleared;
     // A fired or dropped timer is revoked too: a later refresh must not revive what the program cleared.
     timer.revoke();
+    carried.delete(timer);
     if (!pending) return;
     this.byId?.delete(timer.id);
     this.remove(timer);
   }
 
-  /** Puts a timer that fired, or one of an ended run, back in the list, `delay` from now. */
-  revive(timer: VirtualTimer): void {
+  /** Puts a timer that fired, or one of an ended run, back in the list, `after` ms (its delay) from now. */
+  revive(timer: VirtualTimer, after = timer.delay): void {
     timer.cleared = false;
-    timer.due = this.now + timer.delay;
+    timer.due = this.now + after;
     const byId = (this.byId ??= new Map());
     if (!byId.has(timer.id)) byId.set(timer.id, timer);
     this.insert(timer);
@@ -244,7 +291,12 @@ export class VirtualClock {
    */
   take(timer: VirtualTimer): void {
     this.remove(timer);
-    if (timer.timerKind === 'interval') {
+    if (timer.timerKind === 'interval' && timer.adopted) {
+      // A stale interval would otherwise turn a true deadlock into a run that never ends; later runs may take it again.
+      timer.cleared = true;
+      this.byId?.delete(timer.id);
+      carry(timer, timer.delay);
+    } else if (timer.timerKind === 'interval') {
       timer.due = this.now + Math.max(timer.delay, 1);
       this.insert(timer);
     } else {
@@ -253,10 +305,13 @@ export class VirtualClock {
     }
   }
 
-  /** Drops every pending timer: the run is over. */
+  /** Drops every pending timer from the run, which is over; a later run may still take them over (adoptCarried). */
   dispose(): void {
     this.disposed = true;
-    for (const timer of this.timers) timer.cleared = true;
+    for (const timer of this.timers) {
+      timer.cleared = true;
+      carry(timer, timer.due - this.now);
+    }
     this.timers.length = 0;
     this.byId?.clear();
   }

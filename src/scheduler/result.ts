@@ -121,6 +121,9 @@ export type ScenarioResult =
   | (ResultBase & { readonly status: 'fail'; readonly violation: Violation })
   | (ResultBase & { readonly status: 'error'; readonly violation: null; readonly error: { readonly message: string } });
 
+/** The origin of a timer an earlier run left pending and this one took over (clock.ts adoptCarried). */
+export const EARLIER_RUN = 'an earlier run';
+
 /**
  * A run's violation as the result reports it: the run's number and seed, its schedule and its trace. This
  * trace is the search's own; the one reported is the recording replay's (explain/), with precise lanes.
@@ -133,6 +136,7 @@ export function toViolation(violation: RunViolation, record: RunRecord, index: n
     const step = toTraceStep(entry);
     const plain = step.site && step.site.line === 0 ? { ...step, site: null } : step;
     if (entry.task !== EXTERNAL_LANE) return plain;
+    if (entry.carried) return { ...plain, task: 'callback', origin: EARLIER_RUN };
     let origin = 'setup';
     for (let j = i - 1; j >= 0; j--) {
       if (entries[j]!.task !== EXTERNAL_LANE) {

@@ -16,6 +16,8 @@ export interface TraceEntry {
   readonly site: Site | null;
   /** For a timer step: what created it and with which delay. */
   readonly timer?: { readonly kind: string; readonly delay: number };
+  /** A timer an earlier run left pending, which this run took over at what would have been a deadlock. */
+  readonly carried?: true;
 }
 
 export interface BlockedTask {
@@ -77,7 +79,7 @@ export type RunOutcome =
     }
   | { readonly status: 'error'; readonly record: RunRecord; readonly error: RunError };
 
-export const STEP_KINDS: readonly StepKind[] = ['start', 'await', 'timer'];
+export const STEP_KINDS: readonly StepKind[] = ['start', 'await', 'timer', 'timer'];
 
 /**
  * Records the schedule and the trace of one run, column-wise. Its preemptions follow policy.ts's rule
@@ -87,7 +89,7 @@ export class TraceRecorder {
   readonly choices: number[] = [];
   readonly counts: number[] = [];
   preemptions = 0;
-  /** Task index × 4 + kind (0 start, 1 await, 2 timer): one number a step. */
+  /** Task index × 4 + kind (0 start, 1 await, 2 timer, 3 a timer an earlier run left): one number a step. */
   private readonly steps: number[] = [];
   /** The site (or timer) each step resumed. */
   private readonly where: (Site | VirtualTimer | null)[] = [];
@@ -108,7 +110,7 @@ export class TraceRecorder {
     const previous = this.previousTask;
     if (previous !== -1 && taskIndex !== previous && canContinue(previous)) this.preemptions++;
     this.previousTask = taskIndex;
-    const kind = chosen.kind === 'start' ? 0 : chosen.kind === 'await' ? 1 : 2;
+    const kind = chosen.kind === 'start' ? 0 : chosen.kind === 'await' ? 1 : (chosen as VirtualTimer).adopted ? 3 : 2;
     this.steps.push((taskIndex << 2) | kind);
     this.where.push(chosen instanceof VirtualTimer ? chosen : (chosen.site ?? null));
     return STEP_KINDS[kind]!;
@@ -133,7 +135,8 @@ export class TraceRecorder {
         const at = where[i] ?? null;
         const task = taskName(taskIndex);
         if (at instanceof VirtualTimer) {
-          return { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: at.timerKind, delay: at.delay } };
+          const timer = { step: i + 1, task, taskIndex, kind: 'timer', site: null, timer: { kind: at.timerKind, delay: at.delay } } as const;
+          return (code & 3) === 3 ? { ...timer, carried: true } : timer;
         }
         return { step: i + 1, task, taskIndex, kind: STEP_KINDS[code & 3]!, site: at };
       });

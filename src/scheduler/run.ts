@@ -3,7 +3,7 @@ import { RunLocks, type LockObserver } from './locks.js';
 import { isKnownError } from '../errors.js';
 import type { NormalizedScenario, TaskContext, TaskResults } from '../scenario/types.js';
 import type { Site } from '../site.js';
-import { VirtualClock, VirtualTimer } from './clock.js';
+import { adoptCarried, VirtualClock, VirtualTimer } from './clock.js';
 import { alea } from './rng.js';
 import { context, eventPromises, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, checkTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
@@ -96,6 +96,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private blockedLoop: RunViolation | undefined;
   /** Bumped whenever a pause is created or becomes ready, or a task settles: how waits notice activity. */
   private progress = 0;
+  /** Took over the timers earlier runs left pending, at what would have been a deadlock (once a run). */
+  private adoptedCarried = false;
   private readonly trace = new TraceRecorder();
   private rejections: Map<Promise<unknown>, unknown> | undefined;
   private watch: IoWatch | undefined;
@@ -437,6 +439,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    * still brings something. A handle's close callback comes in the loop's close phase, after the check phase
    * where an immediate runs, and an unref'd handle (a pool's idle socket) is not among the active resources:
    * so a few real turns first, each one giving every phase its go, before the run is called a deadlock.
+   * Nor is it one while a timer of an earlier run is pending: that run ended before it fired, and in Node
+   * it still would (a module-level batcher's flush); the run takes such timers over and goes on.
    */
   private lastLook(turn = 0): void {
     const before = this.progress;
@@ -449,6 +453,11 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           this.ready.orderLanded(from);
           if (this.progress !== before || this.offeredAny() || this.ioMayWake() || this.clock.hasReferenced()) return this.decide();
           if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
+          // Timers an earlier run left pending would still fire in Node: a wait on one is no deadlock.
+          if (!this.adoptedCarried && adoptCarried(this.clock, this.tasks.length) > 0) {
+            this.adoptedCarried = true;
+            return this.decide();
+          }
           this.reportDeadlock();
           this.finishSchedule!();
         } catch (error) {
