@@ -17,6 +17,11 @@ export interface PhaseHost {
    * timer would really take, within the run's budget, while I/O is evidently under way; 0 otherwise.
    */
   holdTimerUntil(io: IoWatch, now: number): number;
+  /**
+   * Takes over the timers earlier runs left pending (clock.ts adoptCarried), once a run, at what would be a
+   * phase that never finishes or a deadlock; whether it took any.
+   */
+  adoptCarried(): boolean;
   /** A wait that held timers back until `holdUntil` ended: what it spent counts against the run's budget. */
   heldTimer(since: number, holdUntil: number): void;
   /** The real time by which the phase must have settled (read at each turn: a confirming replay moves it on by the thread's waits for a CPU). */
@@ -116,7 +121,8 @@ export async function runPhase<T>(host: PhaseHost, phase: string, fn: () => T | 
       await drainMicrotasks();
       moved = done || io.busy() || host.clock.peek() !== undefined;
     }
-    if (moved) continue;
+    // A timer an earlier run left pending would still fire in Node.
+    if (moved || host.adoptCarried()) continue;
     throw new Error(`${phase} never finished: it awaits something nothing will resolve`);
   }
   return settled;

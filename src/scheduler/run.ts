@@ -454,10 +454,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
           if (this.progress !== before || this.offeredAny() || this.ioMayWake() || this.clock.hasReferenced()) return this.decide();
           if (turn + 1 < LAST_LOOK_TURNS) return this.lastLook(turn + 1);
           // Timers an earlier run left pending would still fire in Node: a wait on one is no deadlock.
-          if (!this.adoptedCarried && adoptCarried(this.clock, this.tasks.length) > 0) {
-            this.adoptedCarried = true;
-            return this.decide();
-          }
+          if (this.adoptCarried()) return this.decide();
           this.reportDeadlock();
           this.finishSchedule!();
         } catch (error) {
@@ -569,6 +566,12 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
     this.reading = now;
     this.afterIo();
+  }
+
+  adoptCarried(): boolean {
+    if (this.adoptedCarried) return false;
+    this.adoptedCarried = true;
+    return adoptCarried(this.clock, this.tasks.length) > 0;
   }
 
   /**
