@@ -72,6 +72,9 @@ describe('state a run leaves behind', () => {
   it('still reports a true deadlock once the timers earlier runs left have fired, a stale interval once', async () => {
     const [, stuck, after] = await verdicts('left-over-timers.ts', ['--seed', '1']);
     expect(stuck!.violation?.kind, describeVerdict(stuck!)).toBe('deadlock');
+    // Their steps say where the timers came from: no task of this run started them.
+    const trace = (stuck!.violation as unknown as { trace: { task: string; origin?: string }[] }).trace;
+    expect(trace.slice(1).map((step) => [step.task, step.origin])).toEqual([['callback', 'an earlier run'], ['callback', 'an earlier run']]);
     expect(after!.status, describeVerdict(after!)).toBe('pass');
   });
 });
