@@ -52,6 +52,8 @@ export interface RunSettings extends Limits {
 }
 
 const EXTERNAL_TASK = '(external)';
+/** The phase of a setup that overran, given its last chance to finish so that its work can be torn down. */
+const CUT_OFF_SETUP = 'cut-off setup';
 /** With a virtual timer pending, how long an idle run waits for a request in flight before the clock may move. */
 const IDLE_PATIENCE_MS = 1000;
 /** The longest real time one wait for I/O holds the next timer back (see catchUpMs). */
@@ -109,6 +111,8 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private queuedAtStep = 0;
   /** When teardown began (0 before): it has a timeout of its own, see phaseDeadline. */
   private teardownStartedAt = 0;
+  /** When a setup that overran was given its last chance (endCutOffSetup). */
+  private cutOffAt = 0;
   /** A clock reading the next decision may use instead of reading again (0: read again). */
   private reading = 0;
   private seenTicks = 0;
@@ -152,9 +156,10 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     const stopListening = listenToProcess(this, flushing);
     let failure: RunError | null = null;
     let setUp = false;
+    let state: unknown;
     try {
       const setup = this.scenario.setup;
-      const state = setup ? setup() : {};
+      state = setup ? setup() : {};
       this.state = isThenable(state) ? await this.phase('setup', () => state) : state;
       setUp = true;
       if (this.observer) this.state = this.observer.watchState(this.state);
@@ -177,14 +182,13 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
       this.scheduling = false;
       this.current = null;
       if (setUp && this.scenario.teardown) {
-        const teardown = this.scenario.teardown;
-        this.teardownStartedAt = real.performanceNow();
         try {
-          const done = teardown(this.state);
-          if (isThenable(done)) await this.phase('teardown', () => done);
+          await this.tearDown(this.state);
         } catch (error) {
           failure ??= { phase: 'teardown', message: `teardown failed: ${describeValue(error)}`, cause: error };
         }
+      } else if (failure?.cause instanceof PhaseDeadlineError && failure.phase === 'setup' && isThenable(state)) {
+        await this.endCutOffSetup(state);
       }
       this.clock.dispose();
       // Work a failed run left in flight must not land in the next one.
@@ -325,6 +329,28 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   /** Runs setup, check or teardown (see phases.ts); none of them is a task. */
+  private async tearDown(state: unknown): Promise<void> {
+    this.teardownStartedAt = real.performanceNow();
+    const done = this.scenario.teardown!(state);
+    if (isThenable(done)) await this.phase('teardown', () => done);
+  }
+
+  /**
+   * A setup cut off at its deadline goes on running, and what it starts (a server on a fixed port, a child
+   * process) would stand in the way of the run that starts again (confirm.ts) and outlive the scenario: it
+   * gets one more timeoutMs to finish, and what it set up is torn down. Its errors are not the run's: the
+   * overrun is.
+   */
+  private async endCutOffSetup(setup: PromiseLike<unknown>): Promise<void> {
+    this.cutOffAt = real.performanceNow();
+    try {
+      const state = await this.phase(CUT_OFF_SETUP, () => setup);
+      if (this.scenario.teardown) await this.tearDown(state);
+    } catch {
+      // Still running, or failed: nothing more to end.
+    }
+  }
+
   private phase<T>(name: string, fn: () => T | PromiseLike<T>): Promise<T> {
     this.current = null;
     return runPhase(this, name, fn);
@@ -582,6 +608,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
    */
   phaseDeadline(phase: string): number {
     const deadline = this.startedAt + this.settings.timeoutMs + this.queuedSince(this.queuedAtStart);
+    if (phase === CUT_OFF_SETUP) return this.cutOffAt + this.settings.timeoutMs;
     return phase === 'teardown' ? Math.max(deadline, this.teardownStartedAt + this.settings.timeoutMs) : deadline;
   }
 

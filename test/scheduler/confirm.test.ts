@@ -2,6 +2,7 @@
  * issue 9: a red result must always be a real bug. Verdicts that depend on real time (src/scheduler/confirm.ts)
  * are replayed before they are reported. Each test runs real scenario files (test/fixtures/trust).
  */
+import type { Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, runScenario, type LoadedScenario, type ScenarioResult } from 'racecheck';
 
@@ -77,6 +78,20 @@ describe('a setup or teardown that overran the run\'s timeout', () => {
     expect(result.status).toBe('error');
     expect(message(result)).toBe('setup failed: Error: setup did not finish within 300 ms');
     expect(runs).toEqual([1, 1, 1]);
+  });
+
+  // Was a server left listening: the setup cut off at its deadline went on beside the run started again,
+  // and what it started was never torn down (run.ts endCutOffSetup).
+  it('tears down what the setup that overran set up once it finishes', async () => {
+    const result = await runScenario(await scenario('slow-phases.ts', 'serverSlowOnce'), { seed: 1 });
+    const servers = (globalThis as { slowPhaseServers?: { open: Set<Server>; firstDone: Promise<void> } }).slowPhaseServers!;
+    try {
+      expect(message(result)).toBe('pass');
+      await servers.firstDone;
+      expect(servers.open.size).toBe(0);
+    } finally {
+      for (const server of servers.open) server.close();
+    }
   });
 
   it('replays the run whose teardown overran, and the search goes on unchanged when the teardown then finishes', async () => {
