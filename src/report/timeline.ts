@@ -398,7 +398,7 @@ function originLines(trace: readonly TraceStep[], lanes: readonly string[]): str
 }
 
 function originText(origin: string): string {
-  if (origin === EARLIER_RUN) return 'a timer an earlier run left pending, fired before this run was called a deadlock (Node would fire it)';
+  if (origin === EARLIER_RUN) return 'a timer an earlier run left pending, fired when nothing else could run, as Node would fire it';
   return `started by ${origin}, not awaited by it`;
 }
 
