@@ -287,22 +287,20 @@ export class VirtualClock {
 
   /**
    * Takes a timer out before its callback runs. An interval goes back in at `now + delay` unless its
-   * callback clears it; a timeout is spent.
+   * callback clears it (one taken over from an earlier run is carried on instead); a timeout is spent.
    */
   take(timer: VirtualTimer): void {
     this.remove(timer);
-    if (timer.timerKind === 'interval' && timer.adopted) {
-      // A stale interval would otherwise turn a true deadlock into a run that never ends; later runs may take it again.
-      timer.cleared = true;
-      this.byId?.delete(timer.id);
-      carry(timer, timer.delay);
-    } else if (timer.timerKind === 'interval') {
+    if (timer.timerKind === 'interval' && !timer.adopted) {
       timer.due = this.now + Math.max(timer.delay, 1);
       this.insert(timer);
-    } else {
-      timer.cleared = true;
-      this.byId?.delete(timer.id);
+      return;
     }
+    timer.cleared = true;
+    this.byId?.delete(timer.id);
+    // An adopted interval fires once in this run: a stale one would otherwise turn a true deadlock into a run
+    // that never ends. Later runs may take it again.
+    if (timer.timerKind === 'interval') carry(timer, timer.delay);
   }
 
   /** Drops every pending timer from the run, which is over; a later run may still take them over (adoptCarried). */

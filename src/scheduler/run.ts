@@ -98,7 +98,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   private blockedLoop: RunViolation | undefined;
   /** Bumped whenever a pause is created or becomes ready, or a task settles: how waits notice activity. */
   private progress = 0;
-  /** Took over the timers earlier runs left pending, at what would have been a deadlock (once a run). */
+  /** Took over the timers earlier runs left pending, at what would have been a deadlock or a stuck phase (once a run). */
   private adoptedCarried = false;
   private readonly trace = new TraceRecorder();
   private rejections: Map<Promise<unknown>, unknown> | undefined;
@@ -328,7 +328,6 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     for (const task of this.tasks) this.makeReady(new Pause('start', task, null, 0));
   }
 
-  /** Runs setup, check or teardown (see phases.ts); none of them is a task. */
   private async tearDown(state: unknown): Promise<void> {
     this.teardownStartedAt = real.performanceNow();
     const done = this.scenario.teardown!(state);
@@ -351,6 +350,7 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
     }
   }
 
+  /** Runs setup, check or teardown (see phases.ts); none of them is a task. */
   private phase<T>(name: string, fn: () => T | PromiseLike<T>): Promise<T> {
     this.current = null;
     return runPhase(this, name, fn);
