@@ -16,15 +16,28 @@ export function setAdoptingRun(find: typeof adoptingRun): void {
  */
 const carried = new Map<VirtualTimer, number>();
 const CARRY_LIMIT = 256;
+/**
+ * The numeric ids of the carried timers, with how many hold each. A run's own timers skip them: code may
+ * still clear a carried timer by its number, and in Node no two pending timers share one.
+ */
+const carriedIds = new Map<number, number>();
 
 /** Keeps a timer its run no longer fires, newest last, `remaining` ms from due. */
 function carry(timer: VirtualTimer, remaining: number): void {
-  carried.delete(timer);
+  uncarry(timer);
   carried.set(timer, Math.max(remaining, 0));
+  carriedIds.set(timer.id, (carriedIds.get(timer.id) ?? 0) + 1);
   for (const [oldest] of carried) {
     if (carried.size <= CARRY_LIMIT) break;
-    carried.delete(oldest);
+    uncarry(oldest);
   }
+}
+
+function uncarry(timer: VirtualTimer): void {
+  if (!carried.delete(timer)) return;
+  const holders = carriedIds.get(timer.id)!;
+  if (holders === 1) carriedIds.delete(timer.id);
+  else carriedIds.set(timer.id, holders - 1);
 }
 
 /**
@@ -35,7 +48,7 @@ export function adoptCarried(clock: VirtualClock, taskIndex: number): number {
   let adopted = 0;
   for (const [timer, remaining] of carried) {
     if (!timer.hasRef()) continue;
-    carried.delete(timer);
+    uncarry(timer);
     timer.adopt(clock, taskIndex, remaining);
     adopted++;
   }
@@ -125,7 +138,7 @@ export class VirtualTimer implements Candidate {
     if (this.clock.disposed) {
       const run = adoptingRun();
       if (run === undefined) return this;
-      carried.delete(this);
+      uncarry(this);
       this.clock = run.clock;
       this.taskIndex = run.taskIndex;
     }
@@ -191,6 +204,8 @@ export class VirtualClock {
     taskIndex: number,
   ): VirtualTimer {
     const ms = kind === 'immediate' ? 0 : normalizeDelay(delay);
+    // Past the ids of the timers earlier runs left: carried ones, and those taken over into this run.
+    while (carriedIds.has(this.nextId) || this.byId?.has(this.nextId)) this.nextId++;
     const timer = new VirtualTimer(this, this.nextId++, this.now + ms, ms, kind, callback, args, taskIndex);
     (this.byId ??= new Map()).set(timer.id, timer);
     this.insert(timer);
@@ -205,7 +220,7 @@ export class VirtualClock {
     const pending = !timer.cleared;
     // A fired or dropped timer is revoked too: a later refresh must not revive what the program cleared.
     timer.revoke();
-    carried.delete(timer);
+    uncarry(timer);
     if (!pending) return;
     this.byId?.delete(timer.id);
     this.remove(timer);

@@ -79,3 +79,28 @@ describe('timers an ended run left pending', () => {
     expect(next.peek()!.delay).toBe(45);
   });
 });
+
+describe('numeric ids', () => {
+  it('of a run\'s own timers are not those of timers an earlier run left, carried or taken over', () => {
+    const next = endedRun((clock) => {
+      clock.add('timeout', noop, 100, [], 0);
+      clock.add('timeout', noop, 200, [], 0);
+    });
+    const own = next.add('timeout', noop, 50, [], 0);
+    expect(Number(own)).toBe(3);
+    expect(adoptCarried(next, 0)).toBe(2);
+    // A timer created after the takeover does not take the number of one taken over either.
+    const later = next.add('timeout', noop, 50, [], 0);
+    expect(Number(later)).toBe(4);
+    // Clearing a taken-over timer by its number clears that timer, not one of the run's own.
+    next.clear(1);
+    expect(next.pending).toBe(3);
+    expect(next.owns(1)).toBe(false);
+    expect(next.owns(3)).toBe(true);
+  });
+
+  it('start again at 1 once nothing is carried', () => {
+    const clock = new VirtualClock();
+    expect(Number(clock.add('timeout', noop, 1, [], 0))).toBe(1);
+  });
+});
