@@ -1,6 +1,6 @@
 import { formatUnusedInclude } from '../instrument/include-report.js';
 import { buildReport, type CommandStyle } from '../report/build.js';
-import type { ReplayRecipe } from '../report/replay-token.js';
+import { recordedSchedule, type ReplayRecipe } from '../report/replay-token.js';
 import { randomSeed } from '../scheduler/rng.js';
 import type { DiscoveredFile } from './discover.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
@@ -111,7 +111,7 @@ function runOptions(values: OptionValues, seed: number, recipe: ReplayRecipe | u
   const limits = { maxSteps: values.maxSteps, timeoutMs: values.timeout, maxBlockingMs: values.maxBlocking };
   // A token of the lock advisor's variant replays it without the locks it made no-ops.
   const variant = recipe?.bypass ? { bypassLocks: recipe.bypass } : {};
-  if (recipe) return { ...limits, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts }, replayStrict: values.replayStrict ?? false, runs: values.runs, ...variant };
+  if (recipe) return { ...limits, seed: recipe.seed, replay: recordedSchedule(recipe), replayStrict: values.replayStrict ?? false, runs: values.runs, ...variant };
   return { ...limits, seed, runs: values.runs, strategy: values.strategy, depth: values.depth, maxPreemptions: values.maxPreemptions, shrink: values.shrink, advise: values.advise };
 }
 

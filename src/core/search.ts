@@ -16,7 +16,7 @@ import type { RunRecord, RunViolation } from '../scheduler/run-record.js';
 import { resolveSettings, type SearchSettings } from '../scheduler/settings.js';
 import { shrinkSchedule } from '../scheduler/shrink.js';
 import type { StrategyName } from '../scheduler/strategies/index.js';
-import { ReplayMismatchError } from '../scheduler/strategies/replay.js';
+import { divergedAtCarried, ReplayMismatchError } from '../scheduler/strategies/replay.js';
 import { Tally } from '../scheduler/tally.js';
 import type { StepKind, Strategy } from '../scheduler/types.js';
 import { violationKind } from '../scheduler/violation-kinds.js';
@@ -208,6 +208,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
       const diverged = strategy.diverged?.();
       if (diverged !== undefined && divergedAt === undefined) {
         divergedAt = { run: index + 1, step: diverged, site: siteBefore(outcome.record, diverged) };
+        if (options.replay && divergedAtCarried(options.replay, diverged)) divergedAt = { ...divergedAt, earlierRunTimers: true };
       }
       const entry: BatchEntry = {
         index,

@@ -1,4 +1,5 @@
 import type { SearchSummary } from '../scheduler/result.js';
+import { carriedWhy } from '../scheduler/strategies/replay.js';
 import { plural } from '../words.js';
 
 /**
@@ -11,6 +12,7 @@ export function formatDivergence(search: SearchSummary, runs: number, failedRun?
   if (!at || search.nondeterministic) return undefined;
   const where = at.site ? ` (${at.site.file.slice(at.site.file.lastIndexOf('/') + 1)}:${at.site.line})` : '';
   const after = failedRun === undefined ? `${plural(runs - 1, 'further schedule')} passed` : `run ${failedRun} of the search that went on fails`;
-  return `the recorded schedule diverges at step ${at.step}${where}: your change altered the interleaving; ${after}`;
+  const why = at.earlierRunTimers ? carriedWhy('from there') : 'your change altered the interleaving';
+  return `the recorded schedule diverges at step ${at.step}${where}: ${why}; ${after}`;
 }
 

@@ -6,6 +6,7 @@ import type { HtmlAdvice, HtmlReportInput, HtmlScenario, HtmlSite, HtmlViolation
 import { buildTimelineModel, type SiteModel, type TimelineModel } from './html/model.js';
 import { STYLES } from './html/styles.js';
 import type { Reporter } from './types.js';
+import { carriedWhy } from '../scheduler/strategies/replay.js';
 import { plural } from '../words.js';
 
 export type { HtmlReportInput } from './html/input.js';
@@ -278,7 +279,7 @@ function searchText(search: NonNullable<HtmlScenario['search']>): string {
   const complete = search.complete ? `all schedules${bound}` : 'not exhaustive';
   const at = search.divergedAt;
   const where = at ? ` at step ${at.step} of run ${at.run}${at.site ? ` (${formatSite(at.site)})` : ''}` : '';
-  const diverged = !at ? '' : search.nondeterministic ? ` · nondeterministic: runs of the same choices diverged${where}` : ` · the recorded schedule diverges${where}`;
+  const diverged = !at ? '' : search.nondeterministic ? ` · nondeterministic: runs of the same choices diverged${where}` : ` · the recorded schedule diverges${where}${at.earlierRunTimers ? `: ${carriedWhy('from there')}` : ''}`;
   return `${search.strategy}, ${plural(search.schedules, 'schedule')}, ${complete}${diverged}`;
 }
 

@@ -1,6 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { RacecheckError } from '../errors.js';
 import { parseScenarioId } from '../scenario/id.js';
+import type { Schedule } from '../scheduler/strategies/replay.js';
+import { plural } from '../words.js';
 
 /** Everything needed to rerun one recorded schedule. */
 export interface ReplayRecipe {
@@ -14,6 +16,13 @@ export interface ReplayRecipe {
   readonly counts: readonly number[];
   /** Lock construction sites made no-ops (the lock advisor's variant without them); absent or empty for the program as written. */
   readonly bypass?: readonly string[];
+  /** The step from which the recorded run fired timers an earlier run of its process had left pending (Schedule.carriedFrom). */
+  readonly carriedFrom?: number;
+}
+
+/** The schedule a token recorded, as a replay follows it. */
+export function recordedSchedule(recipe: ReplayRecipe): Schedule {
+  return { choices: recipe.choices, counts: recipe.counts, ...(recipe.carriedFrom === undefined ? {} : { carriedFrom: recipe.carriedFrom }) };
 }
 
 export class ReplayTokenError extends RacecheckError {
@@ -40,9 +49,9 @@ const MAX_BYPASS_SITES = 16;
 const MAX_SITE_BYTES = MAX_ID_BYTES + 32;
 /**
  * The decoded payload's size for the longest schedule: a seed, two strings, a length, two varints a step,
- * and the optional list of no-op lock sites.
+ * and the optional tail: the no-op lock sites and the step of an earlier run's first timer.
  */
-const MAX_PAYLOAD_BYTES = 5 + (5 + MAX_ID_BYTES) + (5 + MAX_STRATEGY_BYTES) + 5 + MAX_SCHEDULE_STEPS * 2 * 5 + 5 + MAX_BYPASS_SITES * (5 + MAX_SITE_BYTES);
+const MAX_PAYLOAD_BYTES = 5 + (5 + MAX_ID_BYTES) + (5 + MAX_STRATEGY_BYTES) + 5 + MAX_SCHEDULE_STEPS * 2 * 5 + 5 + MAX_BYPASS_SITES * (5 + MAX_SITE_BYTES) + 5;
 
 /**
  * `<version>.<base64url(deflate(payload))>`: only URL-safe characters, so it pastes into a shell, a URL or
@@ -57,11 +66,14 @@ export function encodeReplayToken(recipe: ReplayRecipe): string {
   writeVarint(bytes, recipe.choices.length);
   for (const choice of recipe.choices) writeVarint(bytes, choice);
   for (const count of recipe.counts) writeVarint(bytes, count);
-  // An optional tail, so tokens of the program as written stay what they were.
-  if (recipe.bypass && recipe.bypass.length > 0) {
-    writeVarint(bytes, recipe.bypass.length);
-    for (const site of recipe.bypass) writeString(bytes, site);
+  // An optional tail, so tokens of the program as written stay what they were: the no-op lock sites, then
+  // the step the recorded run first fired an earlier run's timer at (after a count of 0 sites if none).
+  const bypass = recipe.bypass ?? [];
+  if (bypass.length > 0 || recipe.carriedFrom !== undefined) {
+    writeVarint(bytes, bypass.length);
+    for (const site of bypass) writeString(bytes, site);
   }
+  if (recipe.carriedFrom !== undefined) writeVarint(bytes, recipe.carriedFrom);
   return `${FORMAT_VERSION}.${deflateRawSync(Uint8Array.from(bytes)).toString('base64url')}`;
 }
 
@@ -104,17 +116,23 @@ export function decodeReplayToken(token: string): ReplayRecipe {
     if (count < 1 || choices[i]! >= count) throw damaged(`step ${i + 1} chooses candidate ${choices[i]} of ${count}`);
     counts[i] = count;
   }
-  // The optional tail: construction sites whose locks the replayed variant makes no-ops.
+  // The optional tail: construction sites whose locks the replayed variant makes no-ops, then the step
+  // from which the recorded run fired timers an earlier run had left (then the sites may be none).
   const bypass: string[] = [];
+  let carriedFrom: number | undefined;
   if (reader.remaining !== 0) {
     const sites = reader.varint('count of no-op locks');
-    if (sites === 0 || sites > MAX_BYPASS_SITES) throw damaged(`it makes ${sites} locks no-ops, not 1 to ${MAX_BYPASS_SITES}`);
+    if (sites > MAX_BYPASS_SITES) throw damaged(`it makes ${sites} locks no-ops, more than ${MAX_BYPASS_SITES}`);
     for (let i = 0; i < sites; i++) bypass.push(reader.string('no-op lock site', MAX_SITE_BYTES));
+    if (reader.remaining !== 0) {
+      carriedFrom = reader.varint('step of an earlier run\'s timer');
+      if (carriedFrom < 1 || carriedFrom > length) throw damaged(`it says an earlier run's timer fired at step ${carriedFrom}, outside its schedule of ${plural(length, 'step')}`);
+    } else if (sites === 0) throw damaged('it makes 0 locks no-ops');
   }
   if (reader.remaining !== 0) throw damaged('it has bytes after the schedule');
   if (!/^[\w:.-]+$/.test(strategy)) throw damaged(`its strategy name ${JSON.stringify(strategy)} is not one racecheck writes`);
   if (parseScenarioId(id) === undefined || id.includes('\0')) throw damaged(`its scenario id ${JSON.stringify(id)} is not <file>#<export>`);
-  return bypass.length > 0 ? { id, strategy, seed, choices, counts, bypass } : { id, strategy, seed, choices, counts };
+  return { id, strategy, seed, choices, counts, ...(bypass.length > 0 ? { bypass } : {}), ...(carriedFrom === undefined ? {} : { carriedFrom }) };
 }
 
 function damaged(reason: string): ReplayTokenError {

@@ -92,9 +92,10 @@ export interface SearchSummary {
   /**
    * Where a run first stopped fitting choices recorded earlier: a replayed schedule after the program
    * changed, or (with `nondeterministic`) a path the search had taken before. `site` is where the run was
-   * just before: the last step both shared.
+   * just before: the last step both shared. `earlierRunTimers`: a replay stopped fitting where its recorded
+   * run went on with timers an earlier run of its process had left pending (not a change of the program).
    */
-  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: SiteRef | null };
+  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: SiteRef | null; readonly earlierRunTimers?: true };
 }
 
 export interface ResultBase {

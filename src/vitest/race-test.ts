@@ -3,7 +3,7 @@ import { displayPath } from '../paths.js';
 import { shellQuote, toScenarioReport } from '../report/build.js';
 import { formatViolation } from '../report/pretty.js';
 import { formatDivergence } from '../report/divergence.js';
-import { decodeReplayToken, type ReplayRecipe } from '../report/replay-token.js';
+import { decodeReplayToken, recordedSchedule, type ReplayRecipe } from '../report/replay-token.js';
 import type { ScenarioReport } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ScenarioResult } from '../scheduler/result.js';
@@ -129,7 +129,7 @@ async function searchInTest<S>(api: VitestApi, scenario: Scenario<S>, options: R
   const recipe = replayFor(id, options);
   const limits = { maxSteps: options.maxSteps, timeoutMs: options.timeoutMs, maxBlockingMs: options.maxBlockingMs };
   const run: RunScenarioOptions = recipe
-    ? { ...limits, id, seed: recipe.seed, replay: { choices: recipe.choices, counts: recipe.counts } }
+    ? { ...limits, id, seed: recipe.seed, replay: recordedSchedule(recipe) }
     : {
         ...limits,
         id,

@@ -17,6 +17,15 @@ describe('replay tokens', () => {
     expect(decodeReplayToken(token)).toEqual(recipe);
   });
 
+  it('carry the no-op lock sites and the step an earlier run\'s timer fired at, each without the other, and leave tokens without them as they were', () => {
+    const bypass = ['src/cache.ts:3:15'];
+    for (const extra of [{ bypass }, { carriedFrom: 8 }, { bypass, carriedFrom: 2 }]) {
+      expect(decodeReplayToken(encodeReplayToken({ ...recipe, ...extra }))).toEqual({ ...recipe, ...extra });
+    }
+    expect(encodeReplayToken({ ...recipe, bypass: [] })).toBe(encodeReplayToken(recipe));
+    expect(decodeReplayToken(encodeReplayToken({ ...recipe, bypass: [] }))).toEqual(recipe);
+  });
+
   it('stay short for long, repetitive schedules', () => {
     const choices = Array.from({ length: 1000 }, (_, i) => i % 3);
     const token = encodeReplayToken({ ...recipe, choices, counts: choices.map(() => 4) });
@@ -63,5 +72,15 @@ describe('decoding is bounded', () => {
     expect(() => decodeReplayToken(raw([...varint(1), ...text('no-export'), ...text('random'), 0]))).toThrow('its scenario id "no-export" is not <file>#<export>');
     expect(() => decodeReplayToken(raw([...varint(1), ...text('a.ts#x'), ...text('$(rm -rf)'), 0]))).toThrow(/its strategy name .* is not one racecheck writes/);
     expect(() => decodeReplayToken('1.' + 'A'.repeat(MAX_TOKEN_LENGTH + 1))).toThrow(/the replay token is too long/);
+  });
+
+  it('refuses a tail that says nothing or names a step outside the schedule', () => {
+    const oneStep = [...header, 1, 0, 1];
+    expect(decodeReplayToken(raw([...oneStep, 0, 1]))).toMatchObject({ carriedFrom: 1 });
+    expect(() => decodeReplayToken(raw([...oneStep, 0]))).toThrow('it makes 0 locks no-ops');
+    expect(() => decodeReplayToken(raw([...oneStep, 17]))).toThrow('it makes 17 locks no-ops, more than 16');
+    expect(() => decodeReplayToken(raw([...oneStep, 0, 2]))).toThrow("an earlier run's timer fired at step 2, outside its schedule of 1 step");
+    expect(() => decodeReplayToken(raw([...oneStep, 0, 0]))).toThrow("at step 0, outside");
+    expect(() => decodeReplayToken(raw([...oneStep, 0, 1, 0]))).toThrow('it has bytes after the schedule');
   });
 });

@@ -5,7 +5,10 @@
  * that their real waits for the peer run beside this file's).
  */
 import { describe, expect, it } from 'vitest';
+import { parseReport, runMain } from '../cli/helpers.js';
 import { describeVerdict, verdicts, verdictsOfFile } from '../support/verdicts.js';
+
+const FILE_LEFT_OVER = 'test/fixtures/trust/left-over-timers.ts';
 
 describe('a server of this process', () => {
   // Was an exception every run: the server's write of a line it pushes unasked did not count as data on its way
@@ -76,6 +79,17 @@ describe('state a run leaves behind', () => {
     const trace = (stuck!.violation as unknown as { trace: { task: string; origin?: string }[] }).trace;
     expect(trace.slice(1).map((step) => [step.task, step.origin])).toEqual([['callback', 'an earlier run'], ['callback', 'an earlier run']]);
     expect(after!.status, describeVerdict(after!)).toBe('pass');
+
+    // Replayed alone, the scenario has no such timers: its replay says so where it stops fitting, not that
+    // the program changed, and a strict replay's error says the same.
+    const replay = (stuck!.violation as unknown as { replay: string }).replay;
+    const alone = await runMain([FILE_LEFT_OVER, '--replay', replay]);
+    expect(alone.stdout).toMatch(/diverges at step 2: from there the recorded run fired timers an earlier run of its process had left pending, which a replay of the scenario alone does not have/);
+    expect(alone.stdout).not.toMatch(/your change/);
+    const json = parseReport((await runMain([FILE_LEFT_OVER, '--replay', replay, '--json'])).stdout);
+    expect(json.scenarios[0]!.search).toMatchObject({ divergedAt: { step: 2, earlierRunTimers: true } });
+    const strict = await runMain([FILE_LEFT_OVER, '--replay', replay, '--replay-strict']);
+    expect(strict.stdout + strict.stderr).toMatch(/no longer fits this program: .*\(from step 2 the recorded run fired timers an earlier run of its process had left pending/);
   });
 });
 

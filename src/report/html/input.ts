@@ -79,7 +79,7 @@ export interface HtmlSearch {
   readonly maxPreemptions?: number | undefined;
   readonly nondeterministic?: boolean | undefined;
   /** Where a run first stopped fitting recorded choices: nondeterminism, or a replay after a change. */
-  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: { readonly file: string; readonly line: number; readonly column: number } | null } | undefined;
+  readonly divergedAt?: { readonly run: number; readonly step: number; readonly site: { readonly file: string; readonly line: number; readonly column: number } | null; readonly earlierRunTimers?: true } | undefined;
 }
 
 export interface HtmlScenario {

@@ -5,6 +5,16 @@ import type { Candidate, RunInfo, Strategy } from '../types.js';
 export interface Schedule {
   readonly choices: readonly number[];
   readonly counts: readonly number[];
+  /**
+   * The step (1-based) from which the recorded run fired timers an earlier run of its process had left
+   * pending (clock.ts adoptCarried). A replay of the scenario alone has none: it stops fitting there.
+   */
+  readonly carriedFrom?: number | undefined;
+}
+
+/** Whether a replay stopped fitting its recording where the recorded run went on with an earlier run's timers. */
+export function divergedAtCarried(schedule: Schedule, step: number): boolean {
+  return schedule.carriedFrom !== undefined && step >= schedule.carriedFrom;
 }
 
 /** The program no longer makes the decisions the recorded schedule describes (strict replays only). */
@@ -26,13 +36,18 @@ export interface ReplayOptions {
   readonly name?: string;
 }
 
+/** Why a replay of the scenario alone cannot follow a run that fired an earlier run's timers, `from` (`from step 4`) on. */
+export function carriedWhy(from: string): string {
+  return `${from} the recorded run fired timers an earlier run of its process had left pending, which a replay of the scenario alone does not have`;
+}
+
 /** Replays a recorded schedule choice by choice. */
 export function createReplayStrategy(schedule: Schedule, options: ReplayOptions = {}): Strategy {
   const strict = options.strict ?? true;
   let diverged: number | undefined;
   let previousTask = -1;
   const mismatch = (step: number, message: string): void => {
-    if (strict) throw new ReplayMismatchError(message);
+    if (strict) throw new ReplayMismatchError(divergedAtCarried(schedule, step + 1) ? `${message} (${carriedWhy(`from step ${schedule.carriedFrom}`)})` : message);
     diverged ??= step + 1;
   };
   return {
