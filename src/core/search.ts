@@ -8,6 +8,7 @@ import type { LoadedScenario } from '../scenario/types.js';
 import { toSiteRef, type Site, type SiteRef } from '../site.js';
 import { confirmWallClockVerdict, rerunOverranPhase } from '../scheduler/confirm.js';
 import { real } from '../scheduler/context.js';
+import { settleIoBeforeSearch } from '../scheduler/io.js';
 import { RejectionBatch, type BatchEntry } from '../scheduler/rejection-batch.js';
 import { errorResult, toViolation, type ResultBase, type ScenarioResult, type SearchSummary, type Violation } from '../scheduler/result.js';
 import { deriveRunSeed } from '../scheduler/rng.js';
@@ -137,6 +138,7 @@ export async function runScenario(input: LoadedScenario | object, options: RunSc
     return true;
   };
 
+  await settleIoBeforeSearch();
   batch.watch();
   try {
     for (let index = 0; index < runs && (strategy.hasMore?.() ?? true); index++) {

@@ -188,6 +188,20 @@ export function createIoWatch(): IoWatch {
   };
 }
 
+/** How long a search waits, at most, for requests started before it (settleIoBeforeSearch). */
+const BEFORE_SEARCH_MS = 500;
+
+/**
+ * Lets the requests in flight before a search's first run land first: what loading the scenario's modules
+ * started (tsx's connect to a watcher's pipe, a cache write, a module's own read at import) is not I/O of
+ * the scenario's runs, and counted in the first run it made that run's verdict realIo and an exhaustive
+ * search incomplete, depending on how fast it landed.
+ */
+export async function settleIoBeforeSearch(): Promise<void> {
+  const watch = createIoWatch();
+  if (watch.requesting()) await watch.settle(real.performanceNow() + BEFORE_SEARCH_MS);
+}
+
 const requestNames = new Map<string, boolean>();
 
 /** Whether an active resource's name (process.getActiveResourcesInfo()) is a libuv request: one operation in flight. */
