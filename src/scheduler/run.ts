@@ -9,7 +9,7 @@ import { context, eventPromises, real, type ActiveRun } from './context.js';
 import { blockedLoopMessage, busyTimeoutMessage, checkTimeoutMessage, describeDeadlock, idleTimeoutMessage, maxStepsMessage } from './detectors.js';
 import { createIoWatch, type IoWatch, type SettleOutcome } from './io.js';
 import { settlingInStreamEvent } from './stream-events.js';
-import { liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
+import { forgetEarlierAsks, liveWorkers, socketsAwaitingAnswer } from './thread-pool.js';
 import { checkMessage, describeValue, evaluateCheck, isThenable } from './outcome.js';
 import { createGate, DONE, Pause, WAITING, type TaskRecord } from './pause.js';
 import { ReadyList } from './ready-list.js';
@@ -524,7 +524,10 @@ export class Run implements ActiveRun, ProcessEventSink, PhaseHost {
   }
 
   heldTimer(since: number, holdUntil: number): void {
-    this.caughtUpMs += Math.min(real.performanceNow(), holdUntil) - since;
+    const now = real.performanceNow();
+    this.caughtUpMs += Math.min(now, holdUntil) - since;
+    // A hold that ran its length gave what earlier runs asked its chance to be answered.
+    if (now >= holdUntil) forgetEarlierAsks();
   }
 
   /** Whether a candidate is there now (a pause made ready, a due timer). */

@@ -46,7 +46,20 @@ export function socketsAwaitingAnswer(): number {
   return count;
 }
 
-const awaiting = new Set<object>();
+/** Asked and not answered yet, with the run that asked (null: outside any run). */
+const awaiting = new Map<object, object | null>();
+
+/**
+ * Forgets the questions earlier runs asked that are still unanswered, once a later run held a timer back
+ * its whole length for them (a wait for I/O that ended at its hold). A socket an earlier run wrote to and
+ * left open, never answered (a leaked client), otherwise counted as I/O under way in every later run of the
+ * process, each of whose sleeps was then real: a scenario after it ran hundreds of times slower. An answer
+ * on its way for a client that module state shares across runs has that one hold to land, as the run's own
+ * question has for each wait.
+ */
+export function forgetEarlierAsks(): void {
+  for (const [owner, run] of awaiting) if (run !== context.run) awaiting.delete(owner);
+}
 /**
  * Sockets asked something (in `awaiting`) whose answer has begun to arrive: when its last part came (real ms),
  * and in which run. Whether an answer is whole is the protocol's business: a database's result, an HTTP body
@@ -62,7 +75,7 @@ const answering = new Map<object, { at: number; run: object | null }>();
 const ANSWER_GAP_MS = 1000;
 /** `owner` (a socket, a child process) was asked something: it awaits an answer not begun. */
 function asked(owner: object): void {
-  awaiting.add(owner);
+  awaiting.set(owner, context.run);
   answering.delete(owner);
 }
 
@@ -200,7 +213,7 @@ interface StreamOfSession {
 /** A request's stream awaits its answer until it ends or closes (plain listeners: a `once` would tie them, see stream-events.ts). */
 function awaitAnswer(stream: StreamOfSession): void {
   if (stream.destroyed || stream.readableEnded) return;
-  awaiting.add(stream);
+  awaiting.set(stream, context.run);
   const done = () => awaiting.delete(stream);
   stream.on('end', done);
   stream.on('close', done);
