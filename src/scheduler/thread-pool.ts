@@ -60,6 +60,7 @@ const awaiting = new Map<object, object | null>();
 export function forgetEarlierAsks(): void {
   for (const [owner, run] of awaiting) if (run !== context.run) awaiting.delete(owner);
 }
+
 /**
  * Sockets asked something (in `awaiting`) whose answer has begun to arrive: when its last part came (real ms),
  * and in which run. Whether an answer is whole is the protocol's business: a database's result, an HTTP body
