@@ -1,5 +1,5 @@
 import { toReportAdvice } from './advice.js';
-import { EARLIER_RUN, type ScenarioResult, type SearchSummary, type TraceStep } from '../scheduler/result.js';
+import { firstEarlierRunStep, type ScenarioResult, type SearchSummary, type TraceStep } from '../scheduler/result.js';
 import { encodeReplayToken } from './replay-token.js';
 import { SCHEMA_VERSION, type LeftProcess, type Report, type ReportError, type ReportViolation, type ScenarioReport, type Shard } from './types.js';
 
@@ -32,7 +32,7 @@ export function toScenarioReport(result: ScenarioResult, file: string, style: Co
   }
   const { choices, counts, ...found } = result.violation;
   // A replay of the scenario alone cannot have the timers an earlier run left: the token says from where.
-  const carriedFrom = found.trace.find((step) => step.origin === EARLIER_RUN)?.step;
+  const carriedFrom = firstEarlierRunStep(found.trace);
   const replay = encodeReplayToken({ id: result.id, strategy: found.strategy, seed: found.seed, choices, counts, bypass: result.bypassLocks, ...(carriedFrom === undefined ? {} : { carriedFrom }) });
   const violation: ReportViolation = {
     ...found,

@@ -4,7 +4,7 @@ import { formatDivergence } from './divergence.js';
 import { formatLocation, formatTimeline, shortNames, type TimelineMark, type TimelineStyle } from './timeline.js';
 import type { Report, Reporter, ScenarioReport } from './types.js';
 import { parseScenarioId } from '../scenario/id.js';
-import { EARLIER_RUN } from '../scheduler/result.js';
+import { firstEarlierRunStep } from '../scheduler/result.js';
 import { count, plural } from '../words.js';
 
 export interface PrettyOptions {
@@ -166,7 +166,7 @@ function violationDetails(scenario: ScenarioReport, c: ChalkInstance, width: num
     if (v.blocked.length > MAX_BLOCKED) lines.push(c.dim(`    … and ${count(v.blocked.length - MAX_BLOCKED)} more tasks`));
   }
   lines.push('', c.bold('  reproduce:'), `    ${c.cyan(v.command)}`);
-  if (v.trace.some((step) => step.origin === EARLIER_RUN)) {
+  if (firstEarlierRunStep(v.trace) !== undefined) {
     lines.push(c.dim('    (this run fired timers an earlier run left pending: replayed alone, the scenario does not have them)'));
   }
   return lines;

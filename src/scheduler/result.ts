@@ -125,6 +125,11 @@ export type ScenarioResult =
 /** The origin of a timer an earlier run left pending and this one took over (clock.ts adoptCarried). */
 export const EARLIER_RUN = 'an earlier run';
 
+/** The first step of a trace that fired a timer an earlier run left pending: a replay of the scenario alone has none from there. */
+export function firstEarlierRunStep(trace: readonly TraceStep[]): number | undefined {
+  return trace.find((step) => step.origin === EARLIER_RUN)?.step;
+}
+
 /**
  * A run's violation as the result reports it: the run's number and seed, its schedule and its trace. This
  * trace is the search's own; the one reported is the recording replay's (explain/), with precise lanes.
