@@ -17,6 +17,7 @@ const SHARED_PROCESS = [
   'test/cli/ordered-events.test.ts',
   'test/cli/protocol.test.ts',
   'test/advise/report.test.ts',
+  'test/advise/variants.test.ts',
   'test/explain/state-access.test.ts',
   'test/instrument/differential-1.test.ts',
   'test/instrument/differential-2.test.ts',

@@ -4,7 +4,7 @@
  * the same seed, the same strategy. A violation means the lock is needed (and its schedule replays the
  * variant); none means it is not, and a search that covered every schedule proves it.
  */
-import type { ScenarioResult } from '../scheduler/result.js';
+import { firstEarlierRunStep, type ScenarioResult } from '../scheduler/result.js';
 import type { LockAdvisor } from './advisor.js';
 import type { Advice, VariantViolation } from '../scheduler/advice.js';
 import { count, plural } from '../words.js';
@@ -28,6 +28,7 @@ export async function adviseVariants(advisor: LockAdvisor, search: VariantSearch
       // An explanation that names no access (racecheck saw no conflict it could tell) says less than the violation.
       const named = Array.isArray(explanation?.accesses) && explanation.accesses.length > 0;
       const summary = named && typeof explanation?.summary === 'string' ? explanation.summary : undefined;
+      const carriedFrom = firstEarlierRunStep(v.trace);
       const violation: VariantViolation = {
         kind: v.kind,
         message: v.message,
@@ -37,6 +38,7 @@ export async function adviseVariants(advisor: LockAdvisor, search: VariantSearch
         choices: v.choices,
         counts: v.counts,
         bypass,
+        ...(carriedFrom === undefined ? {} : { carriedFrom }),
         ...(explanation === undefined ? {} : { explanation }),
       };
       found.push({

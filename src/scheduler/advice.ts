@@ -43,6 +43,8 @@ export interface VariantViolation {
   readonly counts: readonly number[];
   /** The construction sites made no-ops (a replay must make them no-ops again). */
   readonly bypass: readonly string[];
+  /** The step from which the run fired timers an earlier run of its process had left pending (Schedule.carriedFrom). */
+  readonly carriedFrom?: number;
   /** The explanation of the violation (SPEC §5), when racecheck had one. */
   readonly explanation?: unknown;
 }
