@@ -111,8 +111,9 @@ export default defineConfig({
     // Vitest's default is one worker less than the cores: one on this 2-core machine. Many test files
     // spend much of their time waiting: for processes they started (the CLI's children, npm, a browser),
     // and for real time (a peer in another process that answers slowly, a scenario's real timeout). Two
-    // workers left a core idle for a quarter of the run; two a core keep the cores busy (on 2 cores, idle:
-    // 116 s → 101 s for the tests; with two other processes keeping both cores busy: a median of 260 s → 148 s).
+    // workers left a core idle for a quarter of the run; two a core keep the cores busy. On 2 cores, idle:
+    // 116 s → 101 s for the tests; with two other processes keeping both cores busy, the medians of five
+    // runs: 260 s → 148 s and 166 s.
     maxWorkers: 2 * availableParallelism(),
     sequence: { sequencer: LongestFirst },
     server: { deps: { external: [/\/dist\//] } },
