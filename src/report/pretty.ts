@@ -76,7 +76,7 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
     const bound = scenario.search.maxPreemptions;
     const verdict = scenario.search.complete
       ? c.green(`${scenario.search.schedules === 1 ? ' · the one schedule' : ` · all ${count(scenario.search.schedules)} schedules`}${bound === undefined ? '' : ` with ≤ ${plural(bound, 'preemption')}`}`)
-      : '';
+      : c.dim(notProven(scenario.search));
     const line = ` ${c.green('✓')} ${id}  ${stats}${verdict}`;
     // The rate is the first thing to go when the line does not fit the terminal.
     return stripAnsi(line).length <= width || !rate ? line : ` ${c.green('✓')} ${id}  ${c.dim([runs, steps].join(' · '))}${verdict}`;
@@ -86,6 +86,16 @@ function scenarioLine(scenario: ScenarioReport, c: ChalkInstance, idWidth: numbe
   const head = ` ${c.red('✗')} ${id}  ${stats}  `;
   const room = Math.max(20, width - stripAnsi(head).length);
   return head + c.red(cut(`${violation.kind}: ${firstLine(violation.message)}`, room));
+}
+
+/**
+ * Why an exhaustive search that passed is not a proof, when real I/O is the reason (docs/scheduling.md):
+ * without it the line would only lack its "all N schedules", and say nothing of why.
+ */
+function notProven(search: ScenarioReport['search']): string {
+  if (search.strategy !== 'exhaustive') return '';
+  if (search.nondeterministic) return ` · not complete: real I/O made runs differ${search.divergedAt ? ` at step ${search.divergedAt.step}` : ''}`;
+  return search.realIo ? ' · not complete: real I/O in flight' : '';
 }
 
 /**

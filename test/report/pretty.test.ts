@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenarios, runScenario } from 'racecheck';
+import { loadScenarios, runScenario, type ScenarioResult } from 'racecheck';
 import { buildReport, toScenarioReport } from '../../src/report/build.js';
 import { createPrettyReporter } from '../../src/report/pretty.js';
 
@@ -17,9 +17,10 @@ const CASES = [
   { name: 'many-tasks', file: 'scenarios/cache.ts', exportName: 'buggyCheckThenAct', seed: 5 },
 ] as const;
 
-async function pretty(file: string, exportName: string, seed: number): Promise<string> {
+/** `edit`: changes the result before it is reported (a search summary real I/O would give only sometimes). */
+async function pretty(file: string, exportName: string, seed: number, strategy?: 'exhaustive', edit: (result: ScenarioResult) => ScenarioResult = (result) => result): Promise<string> {
   const scenario = (await loadScenarios(file)).find((s) => s.exportName === exportName)!;
-  const result = await runScenario(scenario, { seed });
+  const result = edit(await runScenario(scenario, { seed, ...(strategy ? { strategy } : {}) }));
   const report = buildReport([toScenarioReport(result, file, { program: 'racecheck' })], { seed, version: '0.1.0', durationMs: 0, interrupted: false });
   let text = '';
   const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
@@ -47,5 +48,18 @@ describe('the pretty report', () => {
     const throws = await pretty('test/fixtures/core/one-step.ts', 'throws', 1);
     expect(throws).toMatch(/✗ test\/fixtures\/core\/one-step\.ts#throws +1 run · 1 step +exception/);
     expect(throws).toMatch(/run 1 · run seed \d+ · 1 step · 0 preemptions · strategy /);
+  });
+
+  it('says why an exhaustive search that passed is not complete when real I/O was in flight', async () => {
+    const text = await pretty('test/fixtures/core/real-io.ts', 'twoReads', 1, 'exhaustive');
+    expect(text).toMatch(/✓ test\/fixtures\/core\/real-io\.ts#twoReads +[\d,]+ runs · [\d,]+ steps · (?:N runs\/s · )?not complete: real I\/O in flight\n/);
+    // Without real I/O the same search is a proof, and says so.
+    expect(await pretty('test/fixtures/core/one-step.ts', 'single', 1, 'exhaustive')).toMatch(/#single +1 run · 1 step · N runs\/s · the one schedule\n/);
+    // Runs of the same choices that offered different candidates: the step where they parted.
+    const diverged = await pretty('test/fixtures/core/real-io.ts', 'twoReads', 1, 'exhaustive', (result) => ({
+      ...result,
+      search: { ...result.search, nondeterministic: true, divergedAt: { run: 3, step: 2, site: null } },
+    }));
+    expect(diverged).toMatch(/#twoReads +[\d,]+ runs · [\d,]+ steps · (?:N runs\/s · )?not complete: real I\/O made runs differ at step 2\n/);
   });
 });
